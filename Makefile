@@ -1,0 +1,53 @@
+# Anju: the two set-up commands are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+MANAGE := $(UV) run --frozen python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install uv migrate translations seed serve worker beat lint format check messages
+
+## run: install, migrate, compile translations, load the demo county, serve on 127.0.0.1:8000
+run: export DJANGO_DEBUG ?= True
+run: export ANJU_DEMO ?= True
+run: install
+	@mkdir -p var
+	$(MANAGE) migrate --noinput
+	$(MANAGE) compiletranslations
+	$(MANAGE) seed_demo
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+## test: the whole suite (SQLite unless DATABASE_URL is set; Redis tests when REDIS_URL is set)
+test: install
+	$(MANAGE) compiletranslations
+	$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+## install: the virtual environment from uv.lock (installs uv with pip when it is missing)
+install: uv
+	$(UV) sync --frozen
+
+uv:
+	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --user --quiet uv \
+	  || python3 -m pip install --user --quiet --break-system-packages uv
+
+## worker / beat: Celery against REDIS_URL (tasks run in-process without it)
+worker: install
+	$(UV) run --frozen celery -A config worker --loglevel=INFO
+
+beat: install
+	$(UV) run --frozen celery -A config beat --loglevel=INFO
+
+## lint: what CI checks besides the tests
+lint: install
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run
+
+format: install
+	$(UV) run --frozen ruff format .
+	$(UV) run --frozen ruff check --fix .
+
+## messages: extract translatable strings into locale/ (needs GNU gettext; developers only)
+messages: install
+	$(MANAGE) makemessages --locale zh_Hans --no-obsolete --no-location \
+	  --ignore '.venv/*' --ignore 'var/*'

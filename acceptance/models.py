@@ -1,0 +1,1 @@
+"""Acceptance: the completion checklist and the satisfaction gate (not yet modelled)."""

@@ -1,0 +1,76 @@
+"""Pages that belong to the portal as a whole: the home page and the health check."""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.models import Sum
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from residents.models import Neighbourhood
+
+logger = logging.getLogger(__name__)
+
+
+@login_required
+def home(request):
+    """The county at a glance, within what the user may see: the register by community."""
+    neighbourhoods = (
+        Neighbourhood.objects.visible_to(request.user)
+        .select_related("community__parent")
+        .with_register_counts()
+        .order_by("community__parent__name", "community__name", "name")
+    )
+    totals = neighbourhoods.aggregate(
+        households=Sum("household_count"), people=Sum("population")
+    )
+    return render(
+        request,
+        "home.html",
+        {"neighbourhoods": neighbourhoods, "totals": totals},
+    )
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        logger.exception("Health check: the database is unreachable")
+        return False
+
+
+def _broker_ok() -> bool:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2
+        )
+        return bool(client.ping())
+    except Exception:
+        logger.exception("Health check: the broker is unreachable")
+        return False
+
+
+@never_cache
+def healthz(request):
+    """The state of the services Anju needs: 200 when all are up, 503 when one is down.
+
+    The broker is checked when one is configured (``REDIS_URL``); without it tasks run
+    in-process and there is nothing to check.
+    """
+    checks = {"database": "ok" if _database_ok() else "down"}
+    if settings.REDIS_URL:
+        checks["broker"] = "ok" if _broker_ok() else "down"
+    else:
+        checks["broker"] = "not configured (tasks run in-process)"
+    healthy = "down" not in checks.values()
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        status=200 if healthy else 503,
+    )

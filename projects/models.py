@@ -1,0 +1,1 @@
+"""Projects: the task catalogue, renovation projects and the monthly cycle (not yet modelled)."""

@@ -1,0 +1,581 @@
+"""The registers of the county: who lives where, and who speaks and works for them.
+
+Regions form the administrative tree (county > town or sub-district > community). Each
+neighbourhood belongs to a community; buildings belong to a neighbourhood and households to
+a building. Committees, building heads, property companies and visit teams hang off them.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from .scoping import community_scope, neighbourhood_scope, sees_every_neighbourhood
+from .validators import validate_id_number, validate_phone
+
+#: Neighbourhoods built up to the end of this year are eligible for renovation.
+ELIGIBLE_UNTIL_YEAR = 2000
+#: Neighbourhoods built up to this year may be included as an exception.
+EXCEPTION_UNTIL_YEAR = 2005
+
+
+class Region(models.Model):
+    """A node of the administrative tree: the county, a town or sub-district, a community."""
+
+    class Level(models.TextChoices):
+        COUNTY = "county", _("County")
+        TOWN = "town", _("Town or sub-district")
+        COMMUNITY = "community", _("Community")
+
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent region"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    code = models.CharField(
+        _("administrative code"),
+        max_length=12,
+        blank=True,
+        help_text=_("GB/T 2260 code where known, for example 610922 for Shiquan County."),
+    )
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["level", "code", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parent", "name"], name="residents_region_unique_name_in_parent"
+            ),
+            models.UniqueConstraint(
+                fields=["code"], condition=~Q(code=""), name="residents_region_unique_code"
+            ),
+            models.CheckConstraint(
+                condition=Q(level="county", parent__isnull=True)
+                | Q(level__in=["town", "community"], parent__isnull=False),
+                name="residents_region_parent_matches_level",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        expected_parent_level = {
+            self.Level.TOWN: self.Level.COUNTY,
+            self.Level.COMMUNITY: self.Level.TOWN,
+        }.get(self.level)
+        if self.level == self.Level.COUNTY and self.parent_id:
+            raise ValidationError({"parent": _("A county has no parent region.")})
+        if expected_parent_level and (
+            not self.parent or self.parent.level != expected_parent_level
+        ):
+            raise ValidationError(
+                {
+                    "parent": _("A %(level)s belongs to a %(parent)s.")
+                    % {
+                        "level": self.get_level_display(),
+                        "parent": self.Level(expected_parent_level).label,
+                    }
+                }
+            )
+
+
+class PropertyCompany(models.Model):
+    """A property-management firm serving one or more neighbourhoods."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_phone = models.CharField(
+        _("contact phone"), max_length=20, blank=True, validators=[validate_phone]
+    )
+
+    class Meta:
+        verbose_name = _("property company")
+        verbose_name_plural = _("property companies")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_code"],
+                condition=~Q(credit_code=""),
+                name="residents_propertycompany_unique_credit_code",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class OwnersCommitteeQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(community_scope(user, "community"))
+
+
+class OwnersCommittee(models.Model):
+    """An elected owners' committee; one committee may cover several merged compounds."""
+
+    community = models.ForeignKey(
+        Region,
+        verbose_name=_("community"),
+        on_delete=models.PROTECT,
+        related_name="owners_committees",
+        limit_choices_to={"level": Region.Level.COMMUNITY},
+    )
+    name = models.CharField(_("name"), max_length=200)
+    term_start = models.DateField(_("term starts"), null=True, blank=True)
+    term_end = models.DateField(_("term ends"), null=True, blank=True)
+    objects = OwnersCommitteeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("owners' committee")
+        verbose_name_plural = _("owners' committees")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "name"], name="residents_ownerscommittee_unique_name"
+            ),
+            models.CheckConstraint(
+                condition=Q(term_end__isnull=True)
+                | Q(term_start__isnull=True)
+                | Q(term_end__gt=models.F("term_start")),
+                name="residents_ownerscommittee_term_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class CommitteeMember(models.Model):
+    """A member of an owners' committee."""
+
+    class Position(models.TextChoices):
+        CHAIR = "chair", _("Chair")
+        VICE_CHAIR = "vice_chair", _("Vice chair")
+        MEMBER = "member", _("Member")
+
+    committee = models.ForeignKey(
+        OwnersCommittee,
+        verbose_name=_("owners' committee"),
+        on_delete=models.CASCADE,
+        related_name="members",
+    )
+    name = models.CharField(_("name"), max_length=50)
+    position = models.CharField(
+        _("position"), max_length=12, choices=Position.choices, default=Position.MEMBER
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
+
+    class Meta:
+        verbose_name = _("committee member")
+        verbose_name_plural = _("committee members")
+        ordering = ["committee", "position", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_position_display()})"
+
+
+class NeighbourhoodQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The neighbourhoods ``user`` may see: all of them, or those of their communities
+        and visit teams."""
+        return self.filter(neighbourhood_scope(user))
+
+    def with_register_counts(self):
+        """Annotate the live counts of the register: buildings, households and people.
+
+        Each count is a correlated subquery, so a list of neighbourhoods costs one query
+        whatever its length and the counts never multiply each other through joins.
+        """
+        buildings = (
+            Building.objects.filter(neighbourhood=OuterRef("pk"))
+            .order_by()
+            .values("neighbourhood")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        households = (
+            Household.objects.filter(building__neighbourhood=OuterRef("pk"))
+            .order_by()
+            .values("building__neighbourhood")
+            .annotate(n=Count("pk"), people_sum=Sum("people"))
+        )
+        return self.annotate(
+            registered_buildings=Coalesce(Subquery(buildings, output_field=IntegerField()), 0),
+            registered_households=Coalesce(
+                Subquery(households.values("n"), output_field=IntegerField()), 0
+            ),
+            registered_people=Coalesce(
+                Subquery(households.values("people_sum"), output_field=IntegerField()), 0
+            ),
+        )
+
+    def eligible(self):
+        return self.filter(year_built__lte=ELIGIBLE_UNTIL_YEAR)
+
+
+class Neighbourhood(models.Model):
+    """A residential compound (小区): the unit that a renovation project works on.
+
+    The declared figures (buildings, households, people, floor area) come from the county's
+    survey sheet; the live counts of the register are annotated by
+    ``Neighbourhood.objects.with_register_counts()``.
+    """
+
+    class HousingType(models.TextChoices):
+        REFORMED_PUBLIC = "reformed_public", _("Reformed public housing")
+        CO_FUNDED = "co_funded", _("Co-funded housing")
+        WELFARE = "welfare", _("Welfare housing")
+        COMMERCIAL = "commercial", _("Commercial housing")
+        OTHER = "other", _("Other")
+
+    class Eligibility(models.TextChoices):
+        ELIGIBLE = "eligible", _("Eligible (built by the end of 2000)")
+        EXCEPTION = "exception", _("Exception (built 2001–2005)")
+        NOT_ELIGIBLE = "not_eligible", _("Not eligible (built after 2005)")
+        UNKNOWN = "unknown", _("Unknown (year built missing)")
+
+    community = models.ForeignKey(
+        Region,
+        verbose_name=_("community"),
+        on_delete=models.PROTECT,
+        related_name="neighbourhoods",
+        limit_choices_to={"level": Region.Level.COMMUNITY},
+    )
+    name = models.CharField(_("name"), max_length=100)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    year_built = models.PositiveSmallIntegerField(_("year built"), null=True, blank=True)
+    housing_type = models.CharField(
+        _("housing type"), max_length=20, choices=HousingType.choices, default=HousingType.OTHER
+    )
+    building_count = models.PositiveIntegerField(_("buildings (declared)"), default=0)
+    household_count = models.PositiveIntegerField(_("households (declared)"), default=0)
+    population = models.PositiveIntegerField(_("people (declared)"), default=0)
+    floor_area = models.DecimalField(
+        _("floor area (m²)"), max_digits=12, decimal_places=2, default=0
+    )
+    renovation_year = models.PositiveSmallIntegerField(
+        _("renovation batch (year)"), null=True, blank=True
+    )
+    property_company = models.ForeignKey(
+        PropertyCompany,
+        verbose_name=_("property company"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="neighbourhoods",
+    )
+    owners_committee = models.ForeignKey(
+        OwnersCommittee,
+        verbose_name=_("owners' committee"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="neighbourhoods",
+    )
+
+    objects = NeighbourhoodQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("neighbourhood")
+        verbose_name_plural = _("neighbourhoods")
+        ordering = ["community", "name"]
+        permissions = [("view_all_neighbourhoods", _("Can see every neighbourhood of the county"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "name"], name="residents_neighbourhood_unique_name"
+            ),
+            models.CheckConstraint(
+                condition=Q(year_built__isnull=True) | Q(year_built__range=(1900, 2100)),
+                name="residents_neighbourhood_year_built_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def eligibility(self) -> str:
+        """Eligibility for the programme, from the year built."""
+        if self.year_built is None:
+            return self.Eligibility.UNKNOWN
+        if self.year_built <= ELIGIBLE_UNTIL_YEAR:
+            return self.Eligibility.ELIGIBLE
+        if self.year_built <= EXCEPTION_UNTIL_YEAR:
+            return self.Eligibility.EXCEPTION
+        return self.Eligibility.NOT_ELIGIBLE
+
+    def get_eligibility_display(self) -> str:
+        return self.Eligibility(self.eligibility).label
+
+    def clean(self):
+        if (
+            self.owners_committee_id
+            and self.community_id
+            and self.owners_committee.community_id != self.community_id
+        ):
+            raise ValidationError(
+                {"owners_committee": _("The owners' committee must be of the same community.")}
+            )
+
+
+class BuildingQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(neighbourhood_scope(user, "neighbourhood"))
+
+
+class Building(models.Model):
+    """A building (楼栋) of a neighbourhood, with its stairwells (units) and floors."""
+
+    neighbourhood = models.ForeignKey(
+        Neighbourhood,
+        verbose_name=_("neighbourhood"),
+        on_delete=models.CASCADE,
+        related_name="buildings",
+    )
+    number = models.CharField(
+        _("building number"), max_length=20, help_text=_("As painted on the building: 1, 2, A…")
+    )
+    floors = models.PositiveSmallIntegerField(_("floors"), default=1)
+    units = models.PositiveSmallIntegerField(_("units (stairwells)"), default=1)
+    has_elevator = models.BooleanField(_("elevator"), default=False)
+
+    objects = BuildingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("building")
+        verbose_name_plural = _("buildings")
+        ordering = ["neighbourhood", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["neighbourhood", "number"], name="residents_building_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(floors__gte=1, floors__lte=100), name="residents_building_floors_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(units__gte=1, units__lte=50), name="residents_building_units_range"
+            ),
+        ]
+
+    def __str__(self):
+        return _("%(neighbourhood)s, building %(number)s") % {
+            "neighbourhood": self.neighbourhood.name,
+            "number": self.number,
+        }
+
+
+class HouseholdQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(neighbourhood_scope(user, "building__neighbourhood"))
+
+
+class Household(models.Model):
+    """One dwelling and the family in it: the unit of every vote and survey.
+
+    Its address (building, unit, room) is unique within its neighbourhood, since a building
+    number is unique there.
+    """
+
+    class Occupancy(models.TextChoices):
+        OWNER = "owner", _("Owner-occupied")
+        RENTED = "rented", _("Rented")
+        VACANT = "vacant", _("Vacant")
+
+    building = models.ForeignKey(
+        Building,
+        verbose_name=_("building"),
+        on_delete=models.CASCADE,
+        related_name="households",
+    )
+    unit = models.PositiveSmallIntegerField(_("unit"), default=1)
+    floor = models.SmallIntegerField(_("floor"), default=1)
+    room = models.CharField(_("room"), max_length=10)
+    head_name = models.CharField(_("head of household"), max_length=50)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
+    id_number = models.CharField(
+        _("ID number"), max_length=18, blank=True, validators=[validate_id_number]
+    )
+    people = models.PositiveSmallIntegerField(_("people"), default=1)
+    elderly = models.PositiveSmallIntegerField(_("elderly members (60+)"), default=0)
+    disabled = models.PositiveSmallIntegerField(_("members with disabilities"), default=0)
+    occupancy = models.CharField(
+        _("occupancy"), max_length=10, choices=Occupancy.choices, default=Occupancy.OWNER
+    )
+
+    objects = HouseholdQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        ordering = ["building", "unit", "room"]
+        permissions = [("view_personal_data", _("Can see residents' phone and ID numbers"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["building", "unit", "room"], name="residents_household_unique_address"
+            ),
+            models.CheckConstraint(
+                condition=Q(elderly__lte=models.F("people")),
+                name="residents_household_elderly_within_people",
+            ),
+            models.CheckConstraint(
+                condition=Q(disabled__lte=models.F("people")),
+                name="residents_household_disabled_within_people",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit__gte=1), name="residents_household_unit_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(floor__gte=-5, floor__lte=100), name="residents_household_floor_range"
+            ),
+        ]
+
+    def __str__(self):
+        return self.address
+
+    @property
+    def address(self) -> str:
+        return _("%(building)s, unit %(unit)s, room %(room)s") % {
+            "building": self.building,
+            "unit": self.unit,
+            "room": self.room,
+        }
+
+    def clean(self):
+        errors = {}
+        if self.building_id and self.unit and self.unit > self.building.units:
+            errors["unit"] = _("Building %(number)s has only %(units)s units.") % {
+                "number": self.building.number,
+                "units": self.building.units,
+            }
+        if self.building_id and self.floor > self.building.floors:
+            errors["floor"] = _("Building %(number)s has only %(floors)s floors.") % {
+                "number": self.building.number,
+                "floors": self.building.floors,
+            }
+        if errors:
+            raise ValidationError(errors)
+
+
+class BuildingHeadQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(neighbourhood_scope(user, "neighbourhood"))
+
+
+class BuildingHead(models.Model):
+    """An elected resident who speaks for a building, or for a whole yard, where no owners'
+    committee exists (楼院长)."""
+
+    neighbourhood = models.ForeignKey(
+        Neighbourhood,
+        verbose_name=_("neighbourhood"),
+        on_delete=models.CASCADE,
+        related_name="building_heads",
+    )
+    building = models.ForeignKey(
+        Building,
+        verbose_name=_("building"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="heads",
+        help_text=_("Leave empty when the head speaks for the whole yard."),
+    )
+    name = models.CharField(_("name"), max_length=50)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    elected_on = models.DateField(_("elected on"), null=True, blank=True)
+
+    objects = BuildingHeadQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("building head")
+        verbose_name_plural = _("building heads")
+        ordering = ["neighbourhood", "building", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.building_id and self.building.neighbourhood_id != self.neighbourhood_id:
+            raise ValidationError(
+                {"building": _("The building must belong to the chosen neighbourhood.")}
+            )
+
+
+class VisitTeamQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if sees_every_neighbourhood(user):
+            return self
+        return self.filter(Q(members=user) | neighbourhood_scope(user, "neighbourhoods")).distinct()
+
+
+class VisitTeam(models.Model):
+    """One of the civic groups (民间小组) that visit households, with the neighbourhoods it is
+    assigned to."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("members"),
+        blank=True,
+        related_name="visit_teams",
+    )
+    neighbourhoods = models.ManyToManyField(
+        Neighbourhood,
+        verbose_name=_("assigned neighbourhoods"),
+        blank=True,
+        related_name="visit_teams",
+    )
+
+    objects = VisitTeamQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("visit team")
+        verbose_name_plural = _("visit teams")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class StaffProfile(models.Model):
+    """What a staff account is responsible for: the communities whose neighbourhoods a
+    community-staff account may see and edit."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="staff_profile",
+    )
+    communities = models.ManyToManyField(
+        Region,
+        verbose_name=_("communities"),
+        blank=True,
+        related_name="staff_profiles",
+        limit_choices_to={"level": Region.Level.COMMUNITY},
+    )
+    is_demo_account = models.BooleanField(_("demo account"), default=False, editable=False)
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self):
+        return str(self.user)

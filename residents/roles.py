@@ -1,0 +1,117 @@
+"""The roles of Anju as Django groups, and the permissions each one holds.
+
+Each role lists permission patterns (``app_label.codename``, shell-style wildcards), so models
+added later fall into the right roles when ``sync_roles`` runs again: a migration that adds
+models ends with ``migrations.RunPython(sync_roles_migration, migrations.RunPython.noop)``.
+"""
+
+from fnmatch import fnmatchcase
+
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
+
+OUR_APPS = ("residents", "projects", "surveys", "acceptance")
+
+
+class Role(TextChoices):
+    """Group names, in the county's own words (they are shown in the admin)."""
+
+    OFFICE = "县改造办", _("County office staff")
+    COMMUNITY = "社区工作人员", _("Community staff")
+    VISITOR = "民间小组成员", _("Visit-team member")
+    INSPECTOR = "督查人员", _("Inspector")
+    LEADER = "县领导", _("Leader")
+    AUDITOR = "审计人员", _("Auditor")
+
+
+#: Roles that work in the admin site (their accounts are staff accounts).
+ADMIN_ROLES = {Role.OFFICE, Role.COMMUNITY, Role.VISITOR, Role.INSPECTOR, Role.AUDITOR}
+
+_READ_EVERYTHING = [f"{app}.view_*" for app in OUR_APPS]
+
+ROLE_PERMISSIONS: dict[Role, list[str]] = {
+    Role.OFFICE: [
+        *(f"{app}.*" for app in OUR_APPS),
+        "django_celery_beat.*",
+        "admin.view_logentry",
+    ],
+    Role.COMMUNITY: [
+        "residents.view_personal_data",
+        "residents.view_region",
+        "residents.view_propertycompany",
+        "residents.view_visitteam",
+        "residents.*_neighbourhood",
+        "residents.*_building",
+        "residents.*_household",
+        "residents.*_buildinghead",
+        "residents.*_ownerscommittee",
+        "residents.*_committeemember",
+        "-residents.delete_neighbourhood",
+        "-residents.view_all_neighbourhoods",
+    ],
+    Role.VISITOR: [
+        "residents.view_region",
+        "residents.view_neighbourhood",
+        "residents.view_building",
+        "residents.view_household",
+        "residents.view_visitteam",
+    ],
+    Role.INSPECTOR: [
+        *_READ_EVERYTHING,
+        "-residents.view_personal_data",
+    ],
+    Role.LEADER: [
+        *_READ_EVERYTHING,
+        "-residents.view_personal_data",
+    ],
+    Role.AUDITOR: [
+        *_READ_EVERYTHING,
+        "django_celery_beat.view_*",
+        "admin.view_logentry",
+        "auth.view_user",
+        "auth.view_group",
+    ],
+}
+
+
+def permission_names(role: Role, available: list[str]) -> set[str]:
+    """The ``app_label.codename`` names that ``role`` holds among ``available``.
+
+    Patterns are applied in order; a pattern starting with ``-`` removes what it matches.
+    """
+    held: set[str] = set()
+    for pattern in ROLE_PERMISSIONS[role]:
+        if pattern.startswith("-"):
+            held -= {name for name in held if fnmatchcase(name, pattern[1:])}
+        else:
+            held |= {name for name in available if fnmatchcase(name, pattern)}
+    return held
+
+
+def sync_roles(apps) -> None:
+    """Create the role groups and give each exactly the permissions of its patterns.
+
+    ``apps`` is an app registry: the historical one inside a migration, or
+    ``django.apps.apps``.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    by_name = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in Permission.objects.values_list(
+            "pk", "content_type__app_label", "codename"
+        )
+    }
+    for role in Role:
+        group, _created = Group.objects.get_or_create(name=role.value)
+        group.permissions.set([by_name[name] for name in permission_names(role, list(by_name))])
+
+
+def sync_roles_migration(apps, schema_editor):
+    sync_roles(apps)

@@ -1,0 +1,35 @@
+"""Validators for the personal data of the registers: phone numbers and resident ID numbers."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+_ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK_CHARS = "10X98765432"
+
+
+def id_number_check_char(first17: str) -> str:
+    """The check character of a resident ID number (GB 11643) for its first 17 digits."""
+    total = sum(int(digit) * weight for digit, weight in zip(first17, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK_CHARS[total % 11]
+
+
+def validate_phone(value: str) -> None:
+    """A mainland mobile number (11 digits) or a landline with its area code (0915-6321234)."""
+    if not (_MOBILE.match(value) or _LANDLINE.match(value)):
+        raise ValidationError(
+            _("Enter a mobile number of 11 digits or a landline with its area code."),
+            code="invalid_phone",
+        )
+
+
+def validate_id_number(value: str) -> None:
+    """An 18-character resident ID number whose check character is right."""
+    if not _ID_NUMBER.match(value) or id_number_check_char(value[:17]) != value[17]:
+        raise ValidationError(
+            _("Enter a valid 18-character resident ID number."), code="invalid_id_number"
+        )

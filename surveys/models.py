@@ -1,0 +1,1 @@
+"""Consultation: visits, discussions, public notices and household links (not yet modelled)."""
