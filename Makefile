@@ -5,7 +5,7 @@ MANAGE := $(UV) run --frozen python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install uv migrate translations seed serve worker beat lint format check messages
+.PHONY: run test install uv worker beat lint check-deploy format messages
 
 ## run: install, migrate, compile translations, load the demo county, serve on 127.0.0.1:8000
 run: export DJANGO_DEBUG ?= True
@@ -42,6 +42,9 @@ lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
+
+check-deploy: install
+	$(MANAGE) check --deploy --fail-level WARNING
 
 format: install
 	$(UV) run --frozen ruff format .

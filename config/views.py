@@ -5,7 +5,8 @@ import logging
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.db.models import Sum
+from django.core.paginator import Paginator
+from django.db.models import Count, Sum
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -24,14 +25,11 @@ def home(request):
         .with_register_counts()
         .order_by("community__parent__name", "community__name", "name")
     )
-    totals = neighbourhoods.aggregate(
-        households=Sum("household_count"), people=Sum("population")
+    totals = Neighbourhood.objects.visible_to(request.user).aggregate(
+        neighbourhoods=Count("pk"), households=Sum("household_count"), people=Sum("population")
     )
-    return render(
-        request,
-        "home.html",
-        {"neighbourhoods": neighbourhoods, "totals": totals},
-    )
+    page = Paginator(neighbourhoods, 50).get_page(request.GET.get("page"))
+    return render(request, "home.html", {"page": page, "totals": totals})
 
 
 def _database_ok() -> bool:

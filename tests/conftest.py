@@ -6,6 +6,7 @@ A test marked ``postgres`` or ``redis`` runs when ``DATABASE_URL`` points at Pos
 """
 
 import os
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -14,9 +15,18 @@ from django.contrib.auth.models import Group
 from residents.roles import Role
 
 from .factories import (
+    BuildingFactory,
+    BuildingHeadFactory,
+    CommitteeMemberFactory,
+    CommunityFactory,
+    HouseholdFactory,
+    NeighbourhoodFactory,
+    OwnersCommitteeFactory,
     RegionFactory,
     StaffProfileFactory,
     UserFactory,
+    VisitTeamFactory,
+    valid_id_number,
 )
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -59,3 +69,66 @@ def county(db):
 @pytest.fixture
 def office_user(db):
     return make_user(Role.OFFICE, username="office")
+
+
+def _register_of(community, *, names, phones, id_number):
+    neighbourhood, household_head, building_head, member = names
+    household_phone, head_phone, member_phone = phones
+    committee = OwnersCommitteeFactory(community=community, name=f"{neighbourhood}业委会")
+    CommitteeMemberFactory(committee=committee, name=member, phone=member_phone)
+    nbh = NeighbourhoodFactory(community=community, name=neighbourhood, owners_committee=committee)
+    building = BuildingFactory(neighbourhood=nbh, number="1")
+    return SimpleNamespace(
+        community=community,
+        neighbourhood=nbh,
+        building=building,
+        household=HouseholdFactory(
+            building=building,
+            room="101",
+            head_name=household_head,
+            phone=household_phone,
+            id_number=id_number,
+        ),
+        building_head=BuildingHeadFactory(
+            neighbourhood=nbh, building=building, name=building_head, phone=head_phone
+        ),
+        committee=committee,
+    )
+
+
+@pytest.fixture
+def registers(db):
+    """Three communities with one register each: A (桃园小区), B (江南小区) and C (河畔小区).
+
+    Each has a neighbourhood with its owners' committee (one member), a building, a household
+    and a building head. Every name, phone and ID number is distinct and none is a substring of
+    another, so a test can tell from a page's text whose rows it shows.
+    """
+    return SimpleNamespace(
+        a=_register_of(
+            CommunityFactory(name="城关社区"),
+            names=("桃园小区", "张甲户", "赵楼长", "钱委员"),
+            phones=("13811110001", "13911110011", "13711110111"),
+            id_number=valid_id_number("61092219850101123"),
+        ),
+        b=_register_of(
+            CommunityFactory(name="江南社区"),
+            names=("江南小区", "李乙户", "孙楼长", "周委员"),
+            phones=("13822220002", "13922220022", "13722220222"),
+            id_number=valid_id_number("61092219760505456"),
+        ),
+        c=_register_of(
+            CommunityFactory(name="河畔社区"),
+            names=("河畔小区", "王丙户", "吴楼长", "郑委员"),
+            phones=("13833330003", "13933330033", "13733330333"),
+            id_number=valid_id_number("61092219930909789"),
+        ),
+    )
+
+
+@pytest.fixture
+def visitor(registers):
+    """A visit-team member whose team is assigned neighbourhood C only."""
+    user = make_user(Role.VISITOR, username="visitor")
+    VisitTeamFactory(neighbourhoods=[registers.c.neighbourhood], members=[user])
+    return user

@@ -114,3 +114,31 @@ class VisitTeamFactory(factory.django.DjangoModelFactory):
     def members(self, create, extracted, **kwargs):
         if create and extracted:
             self.members.set(extracted)
+
+
+class CommitteeMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.CommitteeMember
+
+    committee = factory.SubFactory(OwnersCommitteeFactory)
+    name = factory.Sequence(lambda n: f"委员{n}")
+    phone = "13712345678"
+
+
+class BuildingHeadFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.BuildingHead
+
+    neighbourhood = factory.SubFactory(NeighbourhoodFactory)
+    building = factory.SubFactory(
+        BuildingFactory, neighbourhood=factory.SelfAttribute("..neighbourhood")
+    )
+    name = factory.Sequence(lambda n: f"楼院长{n}")
+    phone = "13912345678"
+
+
+def valid_id_number(first17: str = "61092219850101123") -> str:
+    """A resident ID number with the right check character for its first 17 digits."""
+    from residents.validators import id_number_check_char
+
+    return first17 + id_number_check_char(first17)

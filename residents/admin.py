@@ -1,0 +1,513 @@
+"""The admin of the registers.
+
+Every list and page reads through the models' ``visible_to(user)`` filters, so community staff
+and visit teams reach only their own neighbourhoods: in lists, by direct URL, in autocompletes,
+in the choices of a form and in exports. Phone and ID numbers are shown masked unless the user
+holds ``residents.view_personal_data``, and cannot be searched for without it.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.models import LogEntry
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+
+from .masking import can_view_personal_data, mask_id_number, mask_phone
+from .models import (
+    Building,
+    BuildingHead,
+    CommitteeMember,
+    Household,
+    Neighbourhood,
+    OwnersCommittee,
+    PropertyCompany,
+    Region,
+    StaffProfile,
+    VisitTeam,
+)
+from .resources import HouseholdResource, NeighbourhoodResource
+from .scoping import community_scope
+
+admin.site.site_header = _("Anju · old-neighbourhood renovation")
+admin.site.site_title = _("Anju")
+admin.site.index_title = _("Programme administration")
+
+
+class ScopedAdminMixin:
+    """Limits rows, and the rows a form may point at, to what the user may see.
+
+    The model's default manager must offer ``visible_to(user)``; so must the managers of
+    related models that are to be limited in forms and autocompletes.
+    """
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def _limit(self, db_field, request, kwargs):
+        related = db_field.remote_field.model
+        if db_field.name == "community" and related is Region:
+            kwargs["queryset"] = Region.objects.filter(level=Region.Level.COMMUNITY).filter(
+                community_scope(request.user)
+            )
+        elif hasattr(related._default_manager, "visible_to"):
+            kwargs["queryset"] = related._default_manager.visible_to(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        self._limit(db_field, request, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        self._limit(db_field, request, kwargs)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class PersonalDataMixin:
+    """Shows ``phone`` and ``id_number`` masked, read-only and unsearchable to users without
+    the permission to see personal data."""
+
+    personal_fields = {"phone": "masked_phone", "id_number": "masked_id_number"}
+
+    def _hides_personal_data(self, request):
+        return not can_view_personal_data(request.user)
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if self._hides_personal_data(request):
+            fields = [self.personal_fields.get(name, name) for name in fields]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if self._hides_personal_data(request):
+            readonly += [
+                masked
+                for name, masked in self.personal_fields.items()
+                if name in {f.name for f in self.model._meta.fields}
+            ]
+        return readonly
+
+    def get_exclude(self, request, obj=None):
+        exclude = list(super().get_exclude(request, obj) or [])
+        if self._hides_personal_data(request):
+            exclude += [name for name in self.personal_fields if name not in exclude]
+        return exclude
+
+    def get_search_fields(self, request):
+        fields = super().get_search_fields(request)
+        if self._hides_personal_data(request):
+            fields = [f for f in fields if f.lstrip("=^@") not in self.personal_fields]
+        return fields
+
+    @admin.display(description=_("phone"))
+    def masked_phone(self, obj):
+        return mask_phone(obj.phone) if obj else ""
+
+    @admin.display(description=_("ID number"))
+    def masked_id_number(self, obj):
+        return mask_id_number(obj.id_number) if obj else ""
+
+    def get_list_display(self, request):
+        list_display = super().get_list_display(request)
+        if self._hides_personal_data(request):
+            list_display = [self.personal_fields.get(name, name) for name in list_display]
+        return list_display
+
+
+class CommunityListFilter(admin.SimpleListFilter):
+    """Filter by community, offering only the communities the user works in."""
+
+    title = _("community")
+    parameter_name = "community"
+    path = "community"
+
+    def lookups(self, request, model_admin):
+        communities = Region.objects.filter(level=Region.Level.COMMUNITY).filter(
+            community_scope(request.user)
+        )
+        return [(c.pk, c.name) for c in communities.order_by("name")]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{f"{self.path}__pk": self.value()})
+        return queryset
+
+
+class BuildingCommunityFilter(CommunityListFilter):
+    path = "neighbourhood__community"
+
+
+class HouseholdCommunityFilter(CommunityListFilter):
+    path = "building__neighbourhood__community"
+
+
+class EligibilityFilter(admin.SimpleListFilter):
+    title = _("eligibility")
+    parameter_name = "eligibility"
+
+    def lookups(self, request, model_admin):
+        return Neighbourhood.Eligibility.choices
+
+    def queryset(self, request, queryset):
+        from .models import ELIGIBLE_UNTIL_YEAR, EXCEPTION_UNTIL_YEAR
+
+        value = self.value()
+        if value == Neighbourhood.Eligibility.ELIGIBLE:
+            return queryset.filter(year_built__lte=ELIGIBLE_UNTIL_YEAR)
+        if value == Neighbourhood.Eligibility.EXCEPTION:
+            return queryset.filter(
+                year_built__gt=ELIGIBLE_UNTIL_YEAR, year_built__lte=EXCEPTION_UNTIL_YEAR
+            )
+        if value == Neighbourhood.Eligibility.NOT_ELIGIBLE:
+            return queryset.filter(year_built__gt=EXCEPTION_UNTIL_YEAR)
+        if value == Neighbourhood.Eligibility.UNKNOWN:
+            return queryset.filter(year_built__isnull=True)
+        return queryset
+
+
+class NeighbourhoodListFilter(admin.SimpleListFilter):
+    """Filter households by neighbourhood; the choices are listed when they are few."""
+
+    title = _("neighbourhood")
+    parameter_name = "neighbourhood"
+    max_choices = 200
+
+    def lookups(self, request, model_admin):
+        visible = Neighbourhood.objects.visible_to(request.user).order_by("name")
+        choices = list(visible.values_list("pk", "name")[: self.max_choices + 1])
+        if len(choices) > self.max_choices:
+            choices = (
+                list(visible.filter(pk=self.value()).values_list("pk", "name"))
+                if (self.value() and self.value().isdigit())
+                else []
+            )
+        return [(str(pk), name) for pk, name in choices]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(building__neighbourhood__pk=self.value())
+        return queryset
+
+
+# --- Regions and firms --------------------------------------------------------------------
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["name", "level", "code", "parent"]
+    list_filter = ["level"]
+    list_select_related = ["parent"]
+    search_fields = ["name", "code"]
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(PropertyCompany)
+class PropertyCompanyAdmin(admin.ModelAdmin):
+    list_display = ["name", "credit_code", "contact_name", "contact_phone", "neighbourhood_count"]
+    search_fields = ["name", "credit_code"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_neighbourhoods=Count("neighbourhoods"))
+
+    @admin.display(description=_("neighbourhoods"), ordering="n_neighbourhoods")
+    def neighbourhood_count(self, obj):
+        return obj.n_neighbourhoods
+
+
+# --- Neighbourhoods, buildings, households ------------------------------------------------
+
+
+class BuildingInline(admin.TabularInline):
+    model = Building
+    fields = ["number", "floors", "units", "has_elevator", "household_total"]
+    readonly_fields = ["household_total"]
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_households=Count("households"))
+
+    @admin.display(description=_("households"))
+    def household_total(self, obj):
+        return getattr(obj, "n_households", 0)
+
+
+class BuildingHeadInline(PersonalDataMixin, ScopedAdminMixin, admin.TabularInline):
+    model = BuildingHead
+    fields = ["name", "phone", "building", "household", "elected_on"]
+    autocomplete_fields = ["building", "household"]
+    extra = 0
+
+
+@admin.register(Neighbourhood)
+class NeighbourhoodAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
+    resource_classes = [NeighbourhoodResource]
+    formats = [XLSX, CSV]
+    list_display = [
+        "name",
+        "community",
+        "year_built",
+        "eligibility_display",
+        "housing_type",
+        "renovation_year",
+        "buildings_registered",
+        "households_registered",
+        "people_registered",
+        "property_company",
+    ]
+    list_filter = [
+        CommunityListFilter,
+        EligibilityFilter,
+        "housing_type",
+        "renovation_year",
+        "property_company",
+    ]
+    list_select_related = ["community", "property_company"]
+    search_fields = ["name", "address"]
+    autocomplete_fields = ["community", "property_company", "owners_committee"]
+    readonly_fields = ["eligibility_display", "register_counts"]
+    inlines = [BuildingInline, BuildingHeadInline]
+    fieldsets = [
+        (None, {"fields": ["community", "name", "address"]}),
+        (
+            _("Register"),
+            {
+                "fields": [
+                    "year_built",
+                    "eligibility_display",
+                    "housing_type",
+                    "renovation_year",
+                    ("building_count", "household_count", "population"),
+                    "floor_area",
+                    "register_counts",
+                ]
+            },
+        ),
+        (_("Management"), {"fields": ["property_company", "owners_committee"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_register_counts()
+
+    def get_export_resource_kwargs(self, request, **kwargs):
+        return {**super().get_export_resource_kwargs(request, **kwargs), "user": request.user}
+
+    @admin.display(description=_("eligibility"))
+    def eligibility_display(self, obj):
+        return obj.get_eligibility_display()
+
+    @admin.display(description=_("buildings"), ordering="registered_buildings")
+    def buildings_registered(self, obj):
+        return obj.registered_buildings
+
+    @admin.display(description=_("households"), ordering="registered_households")
+    def households_registered(self, obj):
+        return obj.registered_households
+
+    @admin.display(description=_("people"), ordering="registered_people")
+    def people_registered(self, obj):
+        return obj.registered_people
+
+    @admin.display(description=_("in the register"))
+    def register_counts(self, obj):
+        if not obj.pk:
+            return "—"
+        return _("%(buildings)s buildings, %(households)s households, %(people)s people") % {
+            "buildings": obj.registered_buildings,
+            "households": obj.registered_households,
+            "people": obj.registered_people,
+        }
+
+
+class HouseholdInline(PersonalDataMixin, admin.TabularInline):
+    model = Household
+    fields = ["unit", "floor", "room", "head_name", "phone", "people", "elderly", "occupancy"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Building)
+class BuildingAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "number",
+        "neighbourhood",
+        "floors",
+        "units",
+        "has_elevator",
+        "household_total",
+    ]
+    list_display_links = ["number"]
+    list_filter = [BuildingCommunityFilter, "has_elevator"]
+    list_select_related = ["neighbourhood"]
+    search_fields = ["neighbourhood__name", "=number"]
+    autocomplete_fields = ["neighbourhood"]
+    inlines = [HouseholdInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_households=Count("households"))
+
+    @admin.display(description=_("households"), ordering="n_households")
+    def household_total(self, obj):
+        return obj.n_households
+
+
+@admin.register(Household)
+class HouseholdAdmin(PersonalDataMixin, ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
+    resource_classes = [HouseholdResource]
+    formats = [XLSX, CSV]
+    list_display = [
+        "room_address",
+        "head_name",
+        "phone",
+        "people",
+        "elderly",
+        "disabled",
+        "occupancy",
+    ]
+    list_filter = [HouseholdCommunityFilter, NeighbourhoodListFilter, "occupancy"]
+    list_select_related = ["building__neighbourhood"]
+    search_fields = ["head_name", "building__neighbourhood__name", "=room", "phone", "id_number"]
+    autocomplete_fields = ["building"]
+    fields = [
+        "building",
+        ("unit", "floor", "room"),
+        "head_name",
+        "phone",
+        "id_number",
+        ("people", "elderly", "disabled"),
+        "occupancy",
+    ]
+
+    def get_export_resource_kwargs(self, request, **kwargs):
+        return {**super().get_export_resource_kwargs(request, **kwargs), "user": request.user}
+
+    @admin.display(description=_("address"), ordering="building__neighbourhood__name")
+    def room_address(self, obj):
+        return obj.address
+
+
+# --- Committees, heads, teams, staff ------------------------------------------------------
+
+
+class CommitteeMemberInline(PersonalDataMixin, admin.TabularInline):
+    model = CommitteeMember
+    fields = ["name", "position", "phone"]
+    extra = 0
+
+
+class CommitteeNeighbourhoodInline(admin.TabularInline):
+    model = Neighbourhood
+    fk_name = "owners_committee"
+    fields = ["name", "community", "year_built"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = _("neighbourhood covered")
+    verbose_name_plural = _("neighbourhoods covered")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OwnersCommittee)
+class OwnersCommitteeAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "community", "term_start", "term_end", "member_total"]
+    list_filter = [CommunityListFilter]
+    list_select_related = ["community"]
+    search_fields = ["name", "neighbourhoods__name"]
+    autocomplete_fields = ["community"]
+    inlines = [CommitteeMemberInline, CommitteeNeighbourhoodInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_members=Count("members"))
+
+    @admin.display(description=_("members"), ordering="n_members")
+    def member_total(self, obj):
+        return obj.n_members
+
+
+@admin.register(BuildingHead)
+class BuildingHeadAdmin(PersonalDataMixin, ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "phone", "neighbourhood", "building", "elected_on"]
+    list_filter = [BuildingCommunityFilter]
+    list_select_related = ["neighbourhood", "building__neighbourhood"]
+    search_fields = ["name", "neighbourhood__name", "phone"]
+    autocomplete_fields = ["neighbourhood", "building", "household"]
+
+
+@admin.register(VisitTeam)
+class VisitTeamAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "member_total", "neighbourhood_total"]
+    search_fields = ["name"]
+    filter_horizontal = ["members"]
+    autocomplete_fields = ["neighbourhoods"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_members=Count("members", distinct=True),
+                n_neighbourhoods=Count("neighbourhoods", distinct=True),
+            )
+        )
+
+    @admin.display(description=_("members"), ordering="n_members")
+    def member_total(self, obj):
+        return obj.n_members
+
+    @admin.display(description=_("assigned neighbourhoods"), ordering="n_neighbourhoods")
+    def neighbourhood_total(self, obj):
+        return obj.n_neighbourhoods
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "community_names", "is_demo_account"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    autocomplete_fields = ["user", "communities"]
+    list_select_related = ["user"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("communities")
+
+    @admin.display(description=_("communities"))
+    def community_names(self, obj):
+        return "、".join(c.name for c in obj.communities.all())
+
+
+# --- Change history -----------------------------------------------------------------------
+
+
+@admin.register(LogEntry)
+class LogEntryAdmin(admin.ModelAdmin):
+    """The change history of the admin, read-only, for the county office and the auditor."""
+
+    list_display = ["action_time", "user", "content_type", "object_repr", "action_flag"]
+    list_filter = ["action_flag", "content_type"]
+    list_select_related = ["user", "content_type"]
+    search_fields = ["object_repr", "user__username"]
+    date_hierarchy = "action_time"
+    fields = [
+        "action_time",
+        "user",
+        "content_type",
+        "object_id",
+        "object_repr",
+        "action_flag",
+        "change_message_text",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("change"))
+    def change_message_text(self, obj):
+        return obj.get_change_message()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,106 @@
+"""Export resources of the registers (django-import-export), with Chinese column headers.
+
+Personal data is masked unless the exporting user may see it: the admin passes the user to
+the resource (``user=`` keyword).
+"""
+
+from django.utils.translation import gettext_lazy as _
+from import_export import fields, resources
+
+from .masking import id_number_for, phone_for
+from .models import Household, Neighbourhood
+
+
+class UserAwareResource(resources.ModelResource):
+    def __init__(self, user=None, **kwargs):
+        super().__init__(**kwargs)
+        self.user = user
+
+
+class NeighbourhoodResource(UserAwareResource):
+    community = fields.Field(attribute="community__name", column_name=_("community"))
+    name = fields.Field(attribute="name", column_name=_("name"))
+    address = fields.Field(attribute="address", column_name=_("address"))
+    year_built = fields.Field(attribute="year_built", column_name=_("year built"))
+    housing_type = fields.Field(column_name=_("housing type"))
+    eligibility = fields.Field(column_name=_("eligibility"))
+    building_count = fields.Field(attribute="building_count", column_name=_("buildings (declared)"))
+    household_count = fields.Field(
+        attribute="household_count", column_name=_("households (declared)")
+    )
+    population = fields.Field(attribute="population", column_name=_("people (declared)"))
+    floor_area = fields.Field(attribute="floor_area", column_name=_("floor area (m²)"))
+    property_company = fields.Field(
+        attribute="property_company__name", column_name=_("property company")
+    )
+
+    class Meta:
+        model = Neighbourhood
+        fields = export_order = (
+            "community",
+            "name",
+            "address",
+            "year_built",
+            "housing_type",
+            "eligibility",
+            "building_count",
+            "household_count",
+            "population",
+            "floor_area",
+            "property_company",
+        )
+
+    def dehydrate_housing_type(self, obj):
+        return obj.get_housing_type_display()
+
+    def dehydrate_eligibility(self, obj):
+        return obj.get_eligibility_display()
+
+    def filter_export(self, queryset, **kwargs):
+        return queryset.select_related("community", "property_company")
+
+
+class HouseholdResource(UserAwareResource):
+    neighbourhood = fields.Field(
+        attribute="building__neighbourhood__name", column_name=_("neighbourhood")
+    )
+    building = fields.Field(attribute="building__number", column_name=_("building number"))
+    unit = fields.Field(attribute="unit", column_name=_("unit"))
+    floor = fields.Field(attribute="floor", column_name=_("floor"))
+    room = fields.Field(attribute="room", column_name=_("room"))
+    head_name = fields.Field(attribute="head_name", column_name=_("head of household"))
+    phone = fields.Field(column_name=_("phone"))
+    id_number = fields.Field(column_name=_("ID number"))
+    people = fields.Field(attribute="people", column_name=_("people"))
+    elderly = fields.Field(attribute="elderly", column_name=_("elderly members (60+)"))
+    disabled = fields.Field(attribute="disabled", column_name=_("members with disabilities"))
+    occupancy = fields.Field(column_name=_("occupancy"))
+
+    class Meta:
+        model = Household
+        fields = export_order = (
+            "neighbourhood",
+            "building",
+            "unit",
+            "floor",
+            "room",
+            "head_name",
+            "phone",
+            "id_number",
+            "people",
+            "elderly",
+            "disabled",
+            "occupancy",
+        )
+
+    def dehydrate_phone(self, obj):
+        return phone_for(self.user, obj.phone)
+
+    def dehydrate_id_number(self, obj):
+        return id_number_for(self.user, obj.id_number)
+
+    def dehydrate_occupancy(self, obj):
+        return obj.get_occupancy_display()
+
+    def filter_export(self, queryset, **kwargs):
+        return queryset.select_related("building__neighbourhood")
