@@ -8,7 +8,6 @@ holds ``residents.view_personal_data``, and cannot be searched for without it.
 
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
-from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
@@ -25,6 +24,7 @@ from .models import (
     Region,
     StaffProfile,
     VisitTeam,
+    count_of,
 )
 from .resources import HouseholdResource, NeighbourhoodResource
 from .scoping import community_scope
@@ -98,6 +98,15 @@ class PersonalDataMixin:
         if self._hides_personal_data(request):
             fields = [f for f in fields if f.lstrip("=^@") not in self.personal_fields]
         return fields
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # Django admits a lookup on any local field from the URL (``?phone__startswith=138``),
+        # which would let a user find a masked number digit by digit; refuse those (400).
+        if lookup.split("__")[0] in self.personal_fields and (
+            request is None or self._hides_personal_data(request)
+        ):
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     @admin.display(description=_("phone"))
     def masked_phone(self, obj):
@@ -200,6 +209,19 @@ class RegionAdmin(admin.ModelAdmin):
     search_fields = ["name", "code"]
     autocomplete_fields = ["parent"]
 
+    def get_search_results(self, request, queryset, search_term):
+        """In the autocomplete of a ``community`` field, offer only the communities the user
+        works in: the choices the form itself accepts (``ScopedAdminMixin._limit``)."""
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        match = request.resolver_match
+        if (
+            match
+            and match.url_name == "autocomplete"
+            and request.GET.get("field_name") == "community"
+        ):
+            queryset = queryset.filter(community_scope(request.user))
+        return queryset, may_have_duplicates
+
 
 @admin.register(PropertyCompany)
 class PropertyCompanyAdmin(admin.ModelAdmin):
@@ -207,7 +229,11 @@ class PropertyCompanyAdmin(admin.ModelAdmin):
     search_fields = ["name", "credit_code"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(n_neighbourhoods=Count("neighbourhoods"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(n_neighbourhoods=count_of(Neighbourhood, "property_company"))
+        )
 
     @admin.display(description=_("neighbourhoods"), ordering="n_neighbourhoods")
     def neighbourhood_count(self, obj):
@@ -225,7 +251,7 @@ class BuildingInline(admin.TabularInline):
     show_change_link = True
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(n_households=Count("households"))
+        return super().get_queryset(request).annotate(n_households=count_of(Household, "building"))
 
     @admin.display(description=_("households"))
     def household_total(self, obj):
@@ -344,7 +370,7 @@ class BuildingAdmin(ScopedAdminMixin, admin.ModelAdmin):
     inlines = [HouseholdInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(n_households=Count("households"))
+        return super().get_queryset(request).annotate(n_households=count_of(Household, "building"))
 
     @admin.display(description=_("households"), ordering="n_households")
     def household_total(self, obj):
@@ -419,7 +445,9 @@ class OwnersCommitteeAdmin(ScopedAdminMixin, admin.ModelAdmin):
     inlines = [CommitteeMemberInline, CommitteeNeighbourhoodInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(n_members=Count("members"))
+        return (
+            super().get_queryset(request).annotate(n_members=count_of(CommitteeMember, "committee"))
+        )
 
     @admin.display(description=_("members"), ordering="n_members")
     def member_total(self, obj):
@@ -447,8 +475,8 @@ class VisitTeamAdmin(ScopedAdminMixin, admin.ModelAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                n_members=Count("members", distinct=True),
-                n_neighbourhoods=Count("neighbourhoods", distinct=True),
+                n_members=count_of(VisitTeam.members.through, "visitteam"),
+                n_neighbourhoods=count_of(VisitTeam.neighbourhoods.through, "visitteam"),
             )
         )
 

@@ -1,5 +1,7 @@
 """Masking of personal data: what a user without the permission to see it is shown instead."""
 
+import re
+
 PERSONAL_DATA_PERMISSION = "residents.view_personal_data"
 
 
@@ -8,10 +10,17 @@ def can_view_personal_data(user) -> bool:
     return bool(user and user.is_active and user.has_perm(PERSONAL_DATA_PERMISSION))
 
 
+#: A value with fewer than this many characters left to hide is hidden whole: "12345678"
+#: shown as "123*5678" would give the number away.
+MIN_HIDDEN = 3
+
+_AREA_CODE = re.compile(r"0\d{2,3}")
+
+
 def _mask(value: str, keep_start: int, keep_end: int) -> str:
     if not value:
         return ""
-    if len(value) <= keep_start + keep_end:
+    if len(value) < keep_start + keep_end + MIN_HIDDEN:
         return "*" * len(value)
     hidden = len(value) - keep_start - keep_end
     return value[:keep_start] + "*" * hidden + value[len(value) - keep_end :]
@@ -19,8 +28,8 @@ def _mask(value: str, keep_start: int, keep_end: int) -> str:
 
 def mask_phone(value: str) -> str:
     """``13812345678`` becomes ``138****5678``; a landline keeps its area code and last four."""
-    if value.startswith("0") and "-" in value:
-        area, number = value.split("-", 1)
+    area, dash, number = value.partition("-")
+    if dash and _AREA_CODE.fullmatch(area):
         return f"{area}-{_mask(number, 0, 4)}"
     return _mask(value, 3, 4)
 

@@ -15,6 +15,24 @@ from django.utils.translation import gettext_lazy as _
 from .scoping import community_scope, neighbourhood_scope, sees_every_neighbourhood
 from .validators import validate_id_number, validate_phone
 
+
+def count_of(model, fk_name: str):
+    """The number of ``model`` rows whose ``fk_name`` points at the outer row, as a subquery.
+
+    Unlike ``Count()`` over a join, it neither groups the outer query (which would drop
+    ``Meta.ordering`` and make a paginator count a grouped join) nor counts only the rows a
+    multi-valued filter kept, and several of them never multiply each other.
+    """
+    counted = (
+        model.objects.filter(**{fk_name: OuterRef("pk")})
+        .order_by()
+        .values(fk_name)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 #: Neighbourhoods built up to the end of this year are eligible for renovation.
 ELIGIBLE_UNTIL_YEAR = 2000
 #: Neighbourhoods built up to this year may be included as an exception.
@@ -195,13 +213,6 @@ class NeighbourhoodQuerySet(models.QuerySet):
         Each count is a correlated subquery, so a list of neighbourhoods costs one query
         whatever its length and the counts never multiply each other through joins.
         """
-        buildings = (
-            Building.objects.filter(neighbourhood=OuterRef("pk"))
-            .order_by()
-            .values("neighbourhood")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
         households = (
             Household.objects.filter(building__neighbourhood=OuterRef("pk"))
             .order_by()
@@ -209,7 +220,7 @@ class NeighbourhoodQuerySet(models.QuerySet):
             .annotate(n=Count("pk"), people_sum=Sum("people"))
         )
         return self.annotate(
-            registered_buildings=Coalesce(Subquery(buildings, output_field=IntegerField()), 0),
+            registered_buildings=count_of(Building, "neighbourhood"),
             registered_households=Coalesce(
                 Subquery(households.values("n"), output_field=IntegerField()), 0
             ),
@@ -450,6 +461,7 @@ class Household(models.Model):
         }
 
     def clean(self):
+        self.id_number = self.id_number.strip().upper()
         errors = {}
         if self.building_id and self.unit and self.unit > self.building.units:
             errors["unit"] = _("Building %(number)s has only %(units)s units.") % {
@@ -520,9 +532,17 @@ class BuildingHead(models.Model):
 
 class VisitTeamQuerySet(models.QuerySet):
     def visible_to(self, user):
+        """The teams ``user`` belongs to or that work in neighbourhoods ``user`` may see.
+
+        Filtered by a subquery of ids, so the rows are not multiplied by the joins and
+        counts annotated on the result stay whole.
+        """
         if sees_every_neighbourhood(user):
             return self
-        return self.filter(Q(members=user) | neighbourhood_scope(user, "neighbourhoods")).distinct()
+        team_ids = VisitTeam.objects.filter(
+            Q(members=user) | neighbourhood_scope(user, "neighbourhoods")
+        ).values("pk")
+        return self.filter(pk__in=team_ids)
 
 
 class VisitTeam(models.Model):

@@ -29,6 +29,7 @@ def validate_phone(value: str) -> None:
 
 def validate_id_number(value: str) -> None:
     """An 18-character resident ID number whose check character is right."""
+    value = value.upper()  # a lowercase x is the same check character
     if not _ID_NUMBER.match(value) or id_number_check_char(value[:17]) != value[17]:
         raise ValidationError(
             _("Enter a valid 18-character resident ID number."), code="invalid_id_number"

@@ -33,9 +33,11 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 def _missing_service(item) -> str | None:
-    if item.get_closest_marker("postgres"):
-        if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-            return "PostgreSQL (set DATABASE_URL=postgres://…)"
+    if (
+        item.get_closest_marker("postgres")
+        and settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql"
+    ):
+        return "PostgreSQL (set DATABASE_URL=postgres://…)"
     if item.get_closest_marker("redis") and not settings.REDIS_URL:
         return "Redis (set REDIS_URL=redis://…)"
     return None

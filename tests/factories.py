@@ -40,6 +40,7 @@ class CommunityFactory(RegionFactory):
 class StaffProfileFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.StaffProfile
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory, is_staff=True)
 
@@ -102,6 +103,7 @@ class HouseholdFactory(factory.django.DjangoModelFactory):
 class VisitTeamFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.VisitTeam
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"民间小组{n}")
 

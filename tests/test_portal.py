@@ -37,9 +37,7 @@ def test_community_staff_see_only_their_communities(client):
     assert "金江百司小区" not in body
 
 
-def test_home_counts_the_register_in_a_fixed_number_of_queries(
-    client, django_assert_num_queries
-):
+def test_home_counts_the_register_in_a_fixed_number_of_queries(client, django_assert_num_queries):
     client.force_login(make_user(Role.LEADER))
     for _ in range(3):
         HouseholdFactory()

@@ -1,0 +1,81 @@
+"""Load the Shiquan demo county (idempotent); ``--scale N`` also adds synthetic neighbourhoods.
+
+The data and the logic live in ``residents/demo.py``; this command parses, calls and prints.
+"""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from residents import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the Shiquan demo county: regions, neighbourhoods, registers, committees, visit "
+        "teams and one demo account per role. Creates only what is missing; safe to run again."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--scale",
+            type=int,
+            default=0,
+            metavar="N",
+            help=(
+                "Also make sure N synthetic neighbourhoods of realistic size exist "
+                "(4–30 buildings of 20–60 households each), for load and benchmark work."
+            ),
+        )
+
+    def handle(self, *args, scale, verbosity, **options):
+        if scale < 0:
+            raise CommandError("--scale takes a number of neighbourhoods, 0 or more.")
+        result = demo.load_demo(demo_mode=settings.ANJU_DEMO)
+        if scale:
+            final = demo.ensure_synthetic(
+                scale, progress=self._print_progress if verbosity >= 1 else None
+            )
+            if final.total == 0:
+                self.stdout.write(f"Synthetic neighbourhoods: all {scale} already exist.")
+        if verbosity >= 1:
+            self._print_summary(result)
+
+    def _print_progress(self, progress: demo.SyntheticProgress):
+        self.stdout.write(
+            f"Synthetic neighbourhoods created: {progress.done:,}/{progress.total:,}, "
+            f"with {progress.households:,} households; {progress.rows:,} rows in "
+            f"{progress.seconds:.1f} s ({progress.rows_per_second:,.0f} rows/s)"
+        )
+
+    def _print_summary(self, result: demo.DemoResult):
+        created = sum(result.created.values())
+        self.stdout.write(
+            f"Demo county {demo.COUNTY_NAME}: {created:,} rows created"
+            if created
+            else f"Demo county {demo.COUNTY_NAME}: already loaded, nothing created"
+        )
+        counts = demo.county_counts()
+        width = max(map(len, counts))
+        for label, count in counts.items():
+            self.stdout.write(f"  {label:<{width}}  {count:>10,}")
+        self.stdout.write("")
+        rows = [("username", "role", "password")]
+        rows += [(a.username, str(a.role.label), a.password) for a in result.accounts]
+        widths = [max(_width(row[i]) for row in rows) for i in range(2)]
+        self.stdout.write(self.style.MIGRATE_HEADING("Demo accounts"))
+        for username, role, password in rows:
+            self.stdout.write(f"  {_pad(username, widths[0])}  {_pad(role, widths[1])}  {password}")
+        if not settings.ANJU_DEMO:
+            self.stdout.write(
+                "ANJU_DEMO is off, so no account was given the demo password. For a local "
+                "demonstration run with DJANGO_DEBUG=True ANJU_DEMO=True (make run does)."
+            )
+
+
+def _width(text: str) -> int:
+    """Columns that ``text`` takes in a terminal (CJK characters take two)."""
+    return sum(2 if ord(ch) >= 0x1100 else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
