@@ -4,8 +4,8 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Count, Sum
 from django.http import JsonResponse
 from django.shortcuts import render

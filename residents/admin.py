@@ -8,6 +8,8 @@ holds ``residents.view_personal_data``, and cannot be searched for without it.
 
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
@@ -539,3 +541,34 @@ class LogEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- Accounts: a user's role and communities on one page ----------------------------------
+
+
+class StaffProfileInline(admin.StackedInline):
+    model = StaffProfile
+    fields = ["communities"]
+    autocomplete_fields = ["communities"]
+    can_delete = False
+    verbose_name_plural = _("communities this account works in")
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class AnjuUserAdmin(UserAdmin):
+    """Django's user admin, with the communities of the staff profile beside the groups."""
+
+    inlines = [StaffProfileInline]
+    list_display = ["username", "first_name", "last_name", "role_names", "is_staff", "is_active"]
+    list_filter = ["groups", "is_staff", "is_active"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description=_("roles"))
+    def role_names(self, obj):
+        return "、".join(group.name for group in obj.groups.all())

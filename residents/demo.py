@@ -54,7 +54,7 @@ from .models import (
     VisitTeam,
 )
 from .roles import ADMIN_ROLES, Role
-from .validators import id_number_check_char
+from .validators import credit_code_check_char, id_number_check_char
 
 Occupancy = Household.Occupancy
 HousingType = Neighbourhood.HousingType
@@ -323,11 +323,8 @@ def _credit_code(org_code8: str, region: str = COUNTY_CODE) -> str:
     with the check characters of its organisation code (GB 11714) and of the whole code."""
     org_total = sum(int(c) * w for c, w in zip(org_code8, (3, 7, 9, 10, 5, 8, 4, 2), strict=True))
     org_check = {10: "X", 11: "0"}.get(11 - org_total % 11, str(11 - org_total % 11))
-    chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-    weights = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
     first17 = f"91{region}{org_code8}{org_check}"
-    total = sum(chars.index(c) * w for c, w in zip(first17, weights, strict=True))
-    return first17 + chars[-total % 31]
+    return first17 + credit_code_check_char(first17)
 
 
 @dataclass(frozen=True)

@@ -67,10 +67,15 @@ class Region(models.Model):
     class Meta:
         verbose_name = _("region")
         verbose_name_plural = _("regions")
-        ordering = ["level", "code", "name"]
+        ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
                 fields=["parent", "name"], name="residents_region_unique_name_in_parent"
+            ),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=Q(parent__isnull=True),
+                name="residents_region_unique_top_level_name",
             ),
             models.UniqueConstraint(
                 fields=["code"], condition=~Q(code=""), name="residents_region_unique_code"
@@ -195,7 +200,18 @@ class CommitteeMember(models.Model):
     class Meta:
         verbose_name = _("committee member")
         verbose_name_plural = _("committee members")
-        ordering = ["committee", "position", "name"]
+        ordering = ["committee_id", "position", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["committee", "name"], name="residents_committeemember_unique_name"
+            ),
+            models.UniqueConstraint(
+                fields=["committee"],
+                condition=Q(position="chair"),
+                name="residents_committeemember_one_chair",
+                violation_error_message=_("A committee has one chair."),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.get_position_display()})"
@@ -298,7 +314,7 @@ class Neighbourhood(models.Model):
     class Meta:
         verbose_name = _("neighbourhood")
         verbose_name_plural = _("neighbourhoods")
-        ordering = ["community", "name"]
+        ordering = ["community_id", "name"]
         permissions = [("view_all_neighbourhoods", _("Can see every neighbourhood of the county"))]
         constraints = [
             models.UniqueConstraint(
@@ -307,6 +323,10 @@ class Neighbourhood(models.Model):
             models.CheckConstraint(
                 condition=Q(year_built__isnull=True) | Q(year_built__range=(1900, 2100)),
                 name="residents_neighbourhood_year_built_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(renovation_year__isnull=True) | Q(renovation_year__range=(2000, 2100)),
+                name="residents_neighbourhood_renovation_year_range",
             ),
         ]
 
@@ -364,7 +384,7 @@ class Building(models.Model):
     class Meta:
         verbose_name = _("building")
         verbose_name_plural = _("buildings")
-        ordering = ["neighbourhood", "number"]
+        ordering = ["neighbourhood_id", "number"]
         constraints = [
             models.UniqueConstraint(
                 fields=["neighbourhood", "number"], name="residents_building_unique_number"
@@ -427,7 +447,8 @@ class Household(models.Model):
     class Meta:
         verbose_name = _("household")
         verbose_name_plural = _("households")
-        ordering = ["building", "unit", "room"]
+        # By the address index, without joining the building's own ordering.
+        ordering = ["building_id", "unit", "room"]
         permissions = [("view_personal_data", _("Can see residents' phone and ID numbers"))]
         constraints = [
             models.UniqueConstraint(
@@ -518,16 +539,37 @@ class BuildingHead(models.Model):
     class Meta:
         verbose_name = _("building head")
         verbose_name_plural = _("building heads")
-        ordering = ["neighbourhood", "building", "name"]
+        ordering = ["neighbourhood_id", "building_id", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["building"],
+                condition=Q(building__isnull=False),
+                name="residents_buildinghead_one_per_building",
+                violation_error_message=_("This building already has a head."),
+            ),
+            models.UniqueConstraint(
+                fields=["neighbourhood"],
+                condition=Q(building__isnull=True),
+                name="residents_buildinghead_one_per_yard",
+                violation_error_message=_("This yard already has a head."),
+            ),
+        ]
 
     def __str__(self):
         return self.name
 
     def clean(self):
+        errors = {}
         if self.building_id and self.building.neighbourhood_id != self.neighbourhood_id:
-            raise ValidationError(
-                {"building": _("The building must belong to the chosen neighbourhood.")}
-            )
+            errors["building"] = _("The building must belong to the chosen neighbourhood.")
+        if self.household_id:
+            building = self.household.building
+            if building.neighbourhood_id != self.neighbourhood_id or (
+                self.building_id and building.pk != self.building_id
+            ):
+                errors["household"] = _("The household must live in that building or yard.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class VisitTeamQuerySet(models.QuerySet):

@@ -12,6 +12,7 @@ from residents.validators import id_number_check_char, validate_id_number, valid
 from .factories import (
     BuildingFactory,
     BuildingHeadFactory,
+    CommitteeMemberFactory,
     CommunityFactory,
     HouseholdFactory,
     NeighbourhoodFactory,
@@ -275,3 +276,58 @@ def test_validate_id_number_catches_every_single_digit_typo():
         typo = good[:position] + str((int(digit) + 1) % 10) + good[position + 1 :]
         with pytest.raises(ValidationError):
             validate_id_number(typo)
+
+
+@pytest.mark.django_db
+def test_a_top_level_region_name_is_unique():
+    RegionFactory(name="石泉县", parent=None)
+    with _refused(), transaction.atomic():
+        RegionFactory(name="石泉县", parent=None)
+
+
+@pytest.mark.django_db
+def test_a_committee_has_one_chair_and_distinct_members():
+    committee = OwnersCommitteeFactory()
+    CommitteeMemberFactory(committee=committee, name="张建国", position="chair")
+    CommitteeMemberFactory(committee=committee, name="李秀兰", position="vice_chair")
+    with _refused(), transaction.atomic():
+        CommitteeMemberFactory(committee=committee, name="王德明", position="chair")
+    with _refused(), transaction.atomic():
+        CommitteeMemberFactory(committee=committee, name="张建国", position="member")
+
+
+@pytest.mark.django_db
+def test_a_building_or_a_yard_has_one_head():
+    building = BuildingFactory()
+    yard = building.neighbourhood
+    BuildingHeadFactory(neighbourhood=yard, building=building)
+    BuildingHeadFactory(neighbourhood=yard, building=None)
+    with _refused(), transaction.atomic():
+        BuildingHeadFactory(neighbourhood=yard, building=building)
+    with _refused(), transaction.atomic():
+        BuildingHeadFactory(neighbourhood=yard, building=None)
+    BuildingHeadFactory(neighbourhood=yard, building=BuildingFactory(neighbourhood=yard))
+
+
+@pytest.mark.django_db
+def test_building_head_clean_wants_the_household_in_that_building():
+    head = BuildingHeadFactory.build(
+        neighbourhood=(building := BuildingFactory()).neighbourhood,
+        building=building,
+        household=HouseholdFactory(),  # lives in another neighbourhood
+    )
+    with pytest.raises(ValidationError) as refused:
+        head.clean()
+    assert "household" in refused.value.message_dict
+
+
+def test_validate_credit_code_checks_gb_32100():
+    from residents.validators import credit_code_check_char, validate_credit_code
+
+    first17 = "91610922MA70AB12C"
+    code = first17 + credit_code_check_char(first17)
+    validate_credit_code(code)
+    wrong = first17 + ("0" if code[-1] != "0" else "1")
+    for bad in [wrong, code[:-1], code + "1", "9161092200000000I" + "0"]:
+        with pytest.raises(ValidationError):
+            validate_credit_code(bad)
