@@ -196,6 +196,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    # Django's own loggers write through the root handler, not a second one of their own.
+    "loggers": {"django": {"handlers": [], "propagate": True}},
 }
 
 # --- Import and export --------------------------------------------------------------------
