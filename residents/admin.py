@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
-from .masking import can_view_personal_data, mask_id_number, mask_phone
+from .masking import can_view_personal_data, mask_id_number, mask_name, mask_phone
 from .models import (
     Building,
     BuildingHead,
@@ -65,10 +65,12 @@ class ScopedAdminMixin:
 
 
 class PersonalDataMixin:
-    """Shows ``phone`` and ``id_number`` masked, read-only and unsearchable to users without
-    the permission to see personal data."""
+    """Shows personal data masked, read-only and unsearchable to users without the permission
+    to see it: ``personal_fields`` maps each personal field to the masked display used instead."""
 
     personal_fields = {"phone": "masked_phone", "id_number": "masked_id_number"}
+    HEAD_NAME = {"head_name": "masked_head_name", **personal_fields}
+    PERSON_NAME = {"name": "masked_name", **personal_fields}
 
     def _hides_personal_data(self, request):
         return not can_view_personal_data(request.user)
@@ -117,6 +119,14 @@ class PersonalDataMixin:
     @admin.display(description=_("ID number"))
     def masked_id_number(self, obj):
         return mask_id_number(obj.id_number) if obj else ""
+
+    @admin.display(description=_("name"))
+    def masked_name(self, obj):
+        return mask_name(obj.name) if obj else ""
+
+    @admin.display(description=_("head of household"))
+    def masked_head_name(self, obj):
+        return mask_name(obj.head_name) if obj else ""
 
     def get_list_display(self, request):
         list_display = super().get_list_display(request)
@@ -262,6 +272,7 @@ class BuildingInline(admin.TabularInline):
 
 class BuildingHeadInline(PersonalDataMixin, ScopedAdminMixin, admin.TabularInline):
     model = BuildingHead
+    personal_fields = PersonalDataMixin.PERSON_NAME
     fields = ["name", "phone", "building", "household", "elected_on"]
     autocomplete_fields = ["building", "household"]
     extra = 0
@@ -349,6 +360,7 @@ class NeighbourhoodAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
 
 class HouseholdInline(PersonalDataMixin, admin.TabularInline):
     model = Household
+    personal_fields = PersonalDataMixin.HEAD_NAME
     fields = ["unit", "floor", "room", "head_name", "phone", "people", "elderly", "occupancy"]
     extra = 0
     show_change_link = True
@@ -381,6 +393,7 @@ class BuildingAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(Household)
 class HouseholdAdmin(PersonalDataMixin, ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
+    personal_fields = PersonalDataMixin.HEAD_NAME
     resource_classes = [HouseholdResource]
     formats = [XLSX, CSV]
     list_display = [
@@ -419,6 +432,7 @@ class HouseholdAdmin(PersonalDataMixin, ScopedAdminMixin, ExportMixin, admin.Mod
 
 class CommitteeMemberInline(PersonalDataMixin, admin.TabularInline):
     model = CommitteeMember
+    personal_fields = PersonalDataMixin.PERSON_NAME
     fields = ["name", "position", "phone"]
     extra = 0
 
@@ -458,6 +472,7 @@ class OwnersCommitteeAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(BuildingHead)
 class BuildingHeadAdmin(PersonalDataMixin, ScopedAdminMixin, admin.ModelAdmin):
+    personal_fields = PersonalDataMixin.PERSON_NAME
     list_display = ["name", "phone", "neighbourhood", "building", "elected_on"]
     list_filter = [BuildingCommunityFilter]
     list_select_related = ["neighbourhood", "building__neighbourhood"]

@@ -6,7 +6,7 @@ PERSONAL_DATA_PERMISSION = "residents.view_personal_data"
 
 
 def can_view_personal_data(user) -> bool:
-    """Whether ``user`` may see phone and ID numbers in the clear."""
+    """Whether ``user`` may see residents' names, phone and ID numbers in the clear."""
     return bool(user and user.is_active and user.has_perm(PERSONAL_DATA_PERMISSION))
 
 
@@ -37,6 +37,17 @@ def mask_phone(value: str) -> str:
 def mask_id_number(value: str) -> str:
     """``610922198501011234`` becomes ``6109**********1234``: no birth date, no full region."""
     return _mask(value, 4, 4)
+
+
+def mask_name(value: str) -> str:
+    """``王秀英`` becomes ``王**``: the surname stays, so a clerk can still address a letter."""
+    value = value.strip()
+    return value[:1] + "*" * (len(value) - 1) if len(value) > 1 else "*" * len(value)
+
+
+def name_for(user, value: str) -> str:
+    """The person's name as ``user`` may see it."""
+    return value if can_view_personal_data(user) else mask_name(value)
 
 
 def phone_for(user, value: str) -> str:

@@ -214,7 +214,8 @@ class CommitteeMember(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name} ({self.get_position_display()})"
+        # No name: this text is kept in the change history of the committee.
+        return f"{self.committee} · {self.get_position_display()}"
 
 
 class NeighbourhoodQuerySet(models.QuerySet):
@@ -556,7 +557,9 @@ class BuildingHead(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        # No name: this text is kept in the change history.
+        place = self.building or self.neighbourhood
+        return _("Head of %(place)s") % {"place": place}
 
     def clean(self):
         errors = {}

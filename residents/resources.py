@@ -7,7 +7,7 @@ the resource (``user=`` keyword).
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 
-from .masking import id_number_for, phone_for
+from .masking import id_number_for, name_for, phone_for
 from .models import Household, Neighbourhood
 
 
@@ -68,7 +68,7 @@ class HouseholdResource(UserAwareResource):
     unit = fields.Field(attribute="unit", column_name=_("unit"))
     floor = fields.Field(attribute="floor", column_name=_("floor"))
     room = fields.Field(attribute="room", column_name=_("room"))
-    head_name = fields.Field(attribute="head_name", column_name=_("head of household"))
+    head_name = fields.Field(column_name=_("head of household"))
     phone = fields.Field(column_name=_("phone"))
     id_number = fields.Field(column_name=_("ID number"))
     people = fields.Field(attribute="people", column_name=_("people"))
@@ -92,6 +92,9 @@ class HouseholdResource(UserAwareResource):
             "disabled",
             "occupancy",
         )
+
+    def dehydrate_head_name(self, obj):
+        return name_for(self.user, obj.head_name)
 
     def dehydrate_phone(self, obj):
         return phone_for(self.user, obj.phone)

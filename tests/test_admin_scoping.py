@@ -327,7 +327,7 @@ def test_visit_team_member_reads_a_household_without_a_save_button(client, regis
     client.force_login(visitor)
     response = client.get(_change_url(registers.c.household))
     assert response.status_code == 200
-    assert registers.c.household.head_name in response.content.decode()
+    assert registers.c.household.address in response.content.decode()
     assert 'name="_save"' not in response.content.decode()
 
 

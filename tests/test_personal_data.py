@@ -15,7 +15,9 @@ from residents.masking import (
     can_view_personal_data,
     id_number_for,
     mask_id_number,
+    mask_name,
     mask_phone,
+    name_for,
     phone_for,
 )
 from residents.resources import HouseholdResource
@@ -62,6 +64,14 @@ def test_mask_id_number(value, masked):
     assert mask_id_number(value) == masked
 
 
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [("王秀英", "王**"), ("欧阳明月", "欧***"), ("李", "*"), ("", ""), (" 张伟 ", "张*")],
+)
+def test_mask_name_keeps_the_surname_only(value, masked):
+    assert mask_name(value) == masked
+
+
 @pytest.mark.django_db
 def test_masking_follows_the_permission():
     clear = make_user(Role.COMMUNITY)
@@ -75,6 +85,8 @@ def test_masking_follows_the_permission():
     assert phone_for(masked, "13812345678") == "138****5678"
     assert id_number_for(masked, "610922198501011234") == "6109**********1234"
     assert id_number_for(None, "610922198501011234") == "6109**********1234"
+    assert name_for(clear, "王秀英") == "王秀英"
+    assert name_for(masked, "王秀英") == "王**"
 
 
 # --- The admin, by role -------------------------------------------------------------------
@@ -129,14 +141,19 @@ def test_household_phone_and_id_number_are_masked_for_roles_without_the_permissi
         body = response.content.decode()
         assert household.phone not in body, name
         assert household.id_number not in body, name
+        assert household.head_name not in body, name
         assert "138****0003" in body, name
+        assert mask_name(household.head_name) in body, name
     body = _pages(client, household)["change page"].content.decode()
     assert mask_id_number(household.id_number) in body
 
     export = _export(client)
     assert household.phone not in export
     assert household.id_number not in export
-    row = next(row for row in csv.reader(io.StringIO(export)) if household.head_name in row)
+    assert household.head_name not in export
+    row = next(
+        row for row in csv.reader(io.StringIO(export)) if mask_name(household.head_name) in row
+    )
     assert "138****0003" in row
     assert mask_id_number(household.id_number) in row
 
@@ -229,7 +246,9 @@ def test_a_role_with_the_permission_may_filter_by_phone(client, registers):
 
 
 @pytest.mark.django_db
-def test_building_head_and_committee_member_phones_are_masked_for_an_inspector(client, registers):
+def test_building_head_and_committee_member_names_and_phones_are_masked_for_an_inspector(
+    client, registers
+):
     client.force_login(_user(Role.INSPECTOR, registers))
     head = registers.c.building_head
     member = registers.c.committee.members.get()
@@ -244,6 +263,10 @@ def test_building_head_and_committee_member_phones_are_masked_for_an_inspector(c
         body = response.content.decode()
         assert head.phone not in body
         assert member.phone not in body
+        assert head.name not in body
+        assert member.name not in body
+    assert mask_name(head.name) in pages[0].content.decode()
+    assert mask_name(member.name) in pages[3].content.decode()
     assert "139****0033" in pages[0].content.decode()
     assert "139****0033" in pages[1].content.decode()
     assert "139****0033" in pages[2].content.decode()
