@@ -12,7 +12,12 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from .scoping import community_scope, neighbourhood_scope, sees_every_neighbourhood
+from .scoping import (
+    NeighbourhoodScopedQuerySet,
+    community_scope,
+    neighbourhood_scope,
+    sees_every_neighbourhood,
+)
 from .validators import validate_id_number, validate_phone
 
 
@@ -218,11 +223,11 @@ class CommitteeMember(models.Model):
         return f"{self.committee} · {self.get_position_display()}"
 
 
-class NeighbourhoodQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The neighbourhoods ``user`` may see: all of them, or those of their communities
-        and visit teams."""
-        return self.filter(neighbourhood_scope(user))
+class NeighbourhoodQuerySet(NeighbourhoodScopedQuerySet):
+    """The neighbourhoods ``user`` may see: all of them, or those of their communities and
+    visit teams (``visible_to``)."""
+
+    scope_path = ""
 
     def with_register_counts(self):
         """Annotate the live counts of the register: buildings, households and people.
@@ -359,9 +364,8 @@ class Neighbourhood(models.Model):
             )
 
 
-class BuildingQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(neighbourhood_scope(user, "neighbourhood"))
+class BuildingQuerySet(NeighbourhoodScopedQuerySet):
+    scope_path = "neighbourhood"
 
 
 class Building(models.Model):
@@ -405,9 +409,8 @@ class Building(models.Model):
         }
 
 
-class HouseholdQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(neighbourhood_scope(user, "building__neighbourhood"))
+class HouseholdQuerySet(NeighbourhoodScopedQuerySet):
+    scope_path = "building__neighbourhood"
 
 
 class Household(models.Model):
@@ -499,9 +502,8 @@ class Household(models.Model):
             raise ValidationError(errors)
 
 
-class BuildingHeadQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(neighbourhood_scope(user, "neighbourhood"))
+class BuildingHeadQuerySet(NeighbourhoodScopedQuerySet):
+    scope_path = "neighbourhood"
 
 
 class BuildingHead(models.Model):
