@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from residents.models import Neighbourhood
+from residents.scoping import sees_every_neighbourhood
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,8 @@ def home(request):
         neighbourhoods=Count("pk"), households=Sum("household_count"), people=Sum("population")
     )
     page = Paginator(neighbourhoods, 50).get_page(request.GET.get("page"))
-    return render(request, "home.html", {"page": page, "totals": totals})
+    scoped = not sees_every_neighbourhood(request.user)
+    return render(request, "home.html", {"page": page, "totals": totals, "scoped": scoped})
 
 
 def _database_ok() -> bool:

@@ -6,13 +6,20 @@ in the choices of a form and in exports. Phone and ID numbers are shown masked u
 holds ``residents.view_personal_data``, and cannot be searched for without it.
 """
 
+import functools
+
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop, pgettext_lazy
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import SelectableFieldsExportForm
 
 from .masking import can_view_personal_data, mask_id_number, mask_name, mask_phone
 from .models import (
@@ -34,6 +41,34 @@ from .scoping import community_scope
 admin.site.site_header = _("Anju · old-neighbourhood renovation")
 admin.site.site_title = _("Anju")
 admin.site.index_title = _("Programme administration")
+
+
+@functools.cache
+def _verbose_names_by_label() -> dict[str, str]:
+    """Form labels as the admin stores them in the change history ("People"), mapped to the
+    verbose names that the translation catalogue knows ("people")."""
+    with translation.override(None):
+        return {
+            capfirst(str(field.verbose_name)): str(field.verbose_name)
+            for model in apps.get_models()
+            for field in model._meta.get_fields()
+            if hasattr(field, "verbose_name")
+        }
+
+
+class ChangeHistoryMixin:
+    """Stores the changed fields of the change history under their verbose names, so that
+    the history reads in the reader's language (Django stores capitalised labels, which no
+    catalogue translates)."""
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        message = super().construct_change_message(request, form, formsets, add)
+        labels = _verbose_names_by_label()
+        for entry in message:
+            for change in entry.values():
+                if "fields" in change:
+                    change["fields"] = [labels.get(label, label) for label in change["fields"]]
+        return message
 
 
 class ScopedAdminMixin:
@@ -62,6 +97,51 @@ class ScopedAdminMixin:
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         self._limit(db_field, request, kwargs)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class AnjuModelAdmin(ChangeHistoryMixin, admin.ModelAdmin):
+    """The base of Anju's model admins."""
+
+    list_per_page = 50
+
+
+class ScopedModelAdmin(ScopedAdminMixin, AnjuModelAdmin):
+    """A model admin whose rows belong to neighbourhoods the user may or may not see."""
+
+
+class ColumnLabelExportForm(SelectableFieldsExportForm):
+    """The export form, naming each column by its (translated) heading alone."""
+
+    def _get_field_label(self, resource, field_name):
+        field = resource.fields.get(field_name)
+        return str(field.column_name) if field else field_name
+
+
+class ExcelCSV(CSV):
+    """CSV that Excel opens as UTF-8: the file starts with a byte-order mark."""
+
+    def export_data(self, dataset, **kwargs):
+        return "\ufeff" + super().export_data(dataset, **kwargs)
+
+
+class RegisterExportMixin(ExportMixin):
+    """Export of a register to .xlsx or .csv, with the exporting user handed to the resource
+    (which masks personal data accordingly)."""
+
+    formats = [XLSX, ExcelCSV]
+    export_form_class = ColumnLabelExportForm
+
+    def get_export_resource_kwargs(self, request, **kwargs):
+        return {**super().get_export_resource_kwargs(request, **kwargs), "user": request.user}
+
+    def get_export_filename(self, request, queryset, file_format):
+        with translation.override(None):
+            name = str(self.model._meta.verbose_name_plural).replace(" ", "-")
+        return f"anju-{name}-{timezone.localdate():%Y-%m-%d}.{file_format.get_extension()}"
+
+
+#: Strings of django-import-export that its own Chinese catalogue lacks.
+THIRD_PARTY_STRINGS = [gettext_noop("Select all")]
 
 
 class PersonalDataMixin:
@@ -149,8 +229,11 @@ class CommunityListFilter(admin.SimpleListFilter):
         return [(c.pk, c.name) for c in communities.order_by("name")]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(**{f"{self.path}__pk": self.value()})
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(**{f"{self.path}__pk": value})
+        if value:  # a hand-edited URL: show nothing rather than fail
+            return queryset.none()
         return queryset
 
 
@@ -214,7 +297,7 @@ class NeighbourhoodListFilter(admin.SimpleListFilter):
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(AnjuModelAdmin):
     list_display = ["name", "level", "code", "parent"]
     list_filter = ["level"]
     list_select_related = ["parent"]
@@ -236,7 +319,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(PropertyCompany)
-class PropertyCompanyAdmin(admin.ModelAdmin):
+class PropertyCompanyAdmin(AnjuModelAdmin):
     list_display = ["name", "credit_code", "contact_name", "contact_phone", "neighbourhood_count"]
     search_fields = ["name", "credit_code"]
 
@@ -247,7 +330,9 @@ class PropertyCompanyAdmin(admin.ModelAdmin):
             .annotate(n_neighbourhoods=count_of(Neighbourhood, "property_company"))
         )
 
-    @admin.display(description=_("neighbourhoods"), ordering="n_neighbourhoods")
+    @admin.display(
+        description=pgettext_lazy("count", "neighbourhoods"), ordering="n_neighbourhoods"
+    )
     def neighbourhood_count(self, obj):
         return obj.n_neighbourhoods
 
@@ -265,7 +350,7 @@ class BuildingInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_households=count_of(Household, "building"))
 
-    @admin.display(description=_("households"))
+    @admin.display(description=pgettext_lazy("count", "households"))
     def household_total(self, obj):
         return getattr(obj, "n_households", 0)
 
@@ -279,9 +364,8 @@ class BuildingHeadInline(PersonalDataMixin, ScopedAdminMixin, admin.TabularInlin
 
 
 @admin.register(Neighbourhood)
-class NeighbourhoodAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
+class NeighbourhoodAdmin(RegisterExportMixin, ScopedModelAdmin):
     resource_classes = [NeighbourhoodResource]
-    formats = [XLSX, CSV]
     list_display = [
         "name",
         "community",
@@ -328,22 +412,21 @@ class NeighbourhoodAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_register_counts()
 
-    def get_export_resource_kwargs(self, request, **kwargs):
-        return {**super().get_export_resource_kwargs(request, **kwargs), "user": request.user}
-
     @admin.display(description=_("eligibility"))
     def eligibility_display(self, obj):
         return obj.get_eligibility_display()
 
-    @admin.display(description=_("buildings"), ordering="registered_buildings")
+    @admin.display(description=pgettext_lazy("count", "buildings"), ordering="registered_buildings")
     def buildings_registered(self, obj):
         return obj.registered_buildings
 
-    @admin.display(description=_("households"), ordering="registered_households")
+    @admin.display(
+        description=pgettext_lazy("count", "households"), ordering="registered_households"
+    )
     def households_registered(self, obj):
         return obj.registered_households
 
-    @admin.display(description=_("people"), ordering="registered_people")
+    @admin.display(description=pgettext_lazy("count", "people"), ordering="registered_people")
     def people_registered(self, obj):
         return obj.registered_people
 
@@ -367,7 +450,7 @@ class HouseholdInline(PersonalDataMixin, admin.TabularInline):
 
 
 @admin.register(Building)
-class BuildingAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class BuildingAdmin(ScopedModelAdmin):
     list_display = [
         "number",
         "neighbourhood",
@@ -386,16 +469,15 @@ class BuildingAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_households=count_of(Household, "building"))
 
-    @admin.display(description=_("households"), ordering="n_households")
+    @admin.display(description=pgettext_lazy("count", "households"), ordering="n_households")
     def household_total(self, obj):
         return obj.n_households
 
 
 @admin.register(Household)
-class HouseholdAdmin(PersonalDataMixin, ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
+class HouseholdAdmin(PersonalDataMixin, RegisterExportMixin, ScopedModelAdmin):
     personal_fields = PersonalDataMixin.HEAD_NAME
     resource_classes = [HouseholdResource]
-    formats = [XLSX, CSV]
     list_display = [
         "room_address",
         "head_name",
@@ -418,9 +500,6 @@ class HouseholdAdmin(PersonalDataMixin, ScopedAdminMixin, ExportMixin, admin.Mod
         ("people", "elderly", "disabled"),
         "occupancy",
     ]
-
-    def get_export_resource_kwargs(self, request, **kwargs):
-        return {**super().get_export_resource_kwargs(request, **kwargs), "user": request.user}
 
     @admin.display(description=_("address"), ordering="building__neighbourhood__name")
     def room_address(self, obj):
@@ -452,7 +531,7 @@ class CommitteeNeighbourhoodInline(admin.TabularInline):
 
 
 @admin.register(OwnersCommittee)
-class OwnersCommitteeAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class OwnersCommitteeAdmin(ScopedModelAdmin):
     list_display = ["name", "community", "term_start", "term_end", "member_total"]
     list_filter = [CommunityListFilter]
     list_select_related = ["community"]
@@ -465,13 +544,13 @@ class OwnersCommitteeAdmin(ScopedAdminMixin, admin.ModelAdmin):
             super().get_queryset(request).annotate(n_members=count_of(CommitteeMember, "committee"))
         )
 
-    @admin.display(description=_("members"), ordering="n_members")
+    @admin.display(description=pgettext_lazy("count", "members"), ordering="n_members")
     def member_total(self, obj):
         return obj.n_members
 
 
 @admin.register(BuildingHead)
-class BuildingHeadAdmin(PersonalDataMixin, ScopedAdminMixin, admin.ModelAdmin):
+class BuildingHeadAdmin(PersonalDataMixin, ScopedModelAdmin):
     personal_fields = PersonalDataMixin.PERSON_NAME
     list_display = ["name", "phone", "neighbourhood", "building", "elected_on"]
     list_filter = [BuildingCommunityFilter]
@@ -481,11 +560,10 @@ class BuildingHeadAdmin(PersonalDataMixin, ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(VisitTeam)
-class VisitTeamAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class VisitTeamAdmin(ScopedModelAdmin):
     list_display = ["name", "member_total", "neighbourhood_total"]
     search_fields = ["name"]
-    filter_horizontal = ["members"]
-    autocomplete_fields = ["neighbourhoods"]
+    autocomplete_fields = ["members", "neighbourhoods"]
 
     def get_queryset(self, request):
         return (
@@ -497,17 +575,19 @@ class VisitTeamAdmin(ScopedAdminMixin, admin.ModelAdmin):
             )
         )
 
-    @admin.display(description=_("members"), ordering="n_members")
+    @admin.display(description=pgettext_lazy("count", "members"), ordering="n_members")
     def member_total(self, obj):
         return obj.n_members
 
-    @admin.display(description=_("assigned neighbourhoods"), ordering="n_neighbourhoods")
+    @admin.display(
+        description=pgettext_lazy("count", "assigned neighbourhoods"), ordering="n_neighbourhoods"
+    )
     def neighbourhood_total(self, obj):
         return obj.n_neighbourhoods
 
 
 @admin.register(StaffProfile)
-class StaffProfileAdmin(admin.ModelAdmin):
+class StaffProfileAdmin(AnjuModelAdmin):
     list_display = ["user", "community_names", "is_demo_account"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     autocomplete_fields = ["user", "communities"]
@@ -574,7 +654,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class AnjuUserAdmin(UserAdmin):
+class AnjuUserAdmin(ChangeHistoryMixin, UserAdmin):
     """Django's user admin, with the communities of the staff profile beside the groups."""
 
     inlines = [StaffProfileInline]

@@ -75,20 +75,29 @@ class Region(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["parent", "name"], name="residents_region_unique_name_in_parent"
+                fields=["parent", "name"],
+                name="residents_region_unique_name_in_parent",
+                violation_error_message=_("A region of this name already exists here."),
             ),
             models.UniqueConstraint(
                 fields=["name"],
                 condition=Q(parent__isnull=True),
                 name="residents_region_unique_top_level_name",
+                violation_error_message=_("A region of this name already exists here."),
             ),
             models.UniqueConstraint(
-                fields=["code"], condition=~Q(code=""), name="residents_region_unique_code"
+                fields=["code"],
+                condition=~Q(code=""),
+                name="residents_region_unique_code",
+                violation_error_message=_("Another region has this code."),
             ),
             models.CheckConstraint(
                 condition=Q(level="county", parent__isnull=True)
                 | Q(level__in=["town", "community"], parent__isnull=False),
                 name="residents_region_parent_matches_level",
+                violation_error_message=_(
+                    "A county has no parent region; a town or community needs one."
+                ),
             ),
         ]
 
@@ -135,6 +144,7 @@ class PropertyCompany(models.Model):
                 fields=["credit_code"],
                 condition=~Q(credit_code=""),
                 name="residents_propertycompany_unique_credit_code",
+                violation_error_message=_("Another property company has this credit code."),
             )
         ]
 
@@ -168,13 +178,16 @@ class OwnersCommittee(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["community", "name"], name="residents_ownerscommittee_unique_name"
+                fields=["community", "name"],
+                name="residents_ownerscommittee_unique_name",
+                violation_error_message=_("This community already has a committee of this name."),
             ),
             models.CheckConstraint(
                 condition=Q(term_end__isnull=True)
                 | Q(term_start__isnull=True)
                 | Q(term_end__gt=models.F("term_start")),
                 name="residents_ownerscommittee_term_ends_after_start",
+                violation_error_message=_("The term must end after it starts."),
             ),
         ]
 
@@ -208,7 +221,9 @@ class CommitteeMember(models.Model):
         ordering = ["committee_id", "position", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["committee", "name"], name="residents_committeemember_unique_name"
+                fields=["committee", "name"],
+                name="residents_committeemember_unique_name",
+                violation_error_message=_("This person is already a member of the committee."),
             ),
             models.UniqueConstraint(
                 fields=["committee"],
@@ -324,15 +339,21 @@ class Neighbourhood(models.Model):
         permissions = [("view_all_neighbourhoods", _("Can see every neighbourhood of the county"))]
         constraints = [
             models.UniqueConstraint(
-                fields=["community", "name"], name="residents_neighbourhood_unique_name"
+                fields=["community", "name"],
+                name="residents_neighbourhood_unique_name",
+                violation_error_message=_(
+                    "This community already has a neighbourhood of this name."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(year_built__isnull=True) | Q(year_built__range=(1900, 2100)),
                 name="residents_neighbourhood_year_built_range",
+                violation_error_message=_("The year built must be between 1900 and 2100."),
             ),
             models.CheckConstraint(
                 condition=Q(renovation_year__isnull=True) | Q(renovation_year__range=(2000, 2100)),
                 name="residents_neighbourhood_renovation_year_range",
+                violation_error_message=_("The renovation year must be between 2000 and 2100."),
             ),
         ]
 
@@ -392,13 +413,21 @@ class Building(models.Model):
         ordering = ["neighbourhood_id", "number"]
         constraints = [
             models.UniqueConstraint(
-                fields=["neighbourhood", "number"], name="residents_building_unique_number"
+                fields=["neighbourhood", "number"],
+                name="residents_building_unique_number",
+                violation_error_message=_(
+                    "This neighbourhood already has a building with this number."
+                ),
             ),
             models.CheckConstraint(
-                condition=Q(floors__gte=1, floors__lte=100), name="residents_building_floors_range"
+                condition=Q(floors__gte=1, floors__lte=100),
+                name="residents_building_floors_range",
+                violation_error_message=_("A building has 1 to 100 floors."),
             ),
             models.CheckConstraint(
-                condition=Q(units__gte=1, units__lte=50), name="residents_building_units_range"
+                condition=Q(units__gte=1, units__lte=50),
+                name="residents_building_units_range",
+                violation_error_message=_("A building has 1 to 50 units."),
             ),
         ]
 
@@ -456,21 +485,35 @@ class Household(models.Model):
         permissions = [("view_personal_data", _("Can see residents' phone and ID numbers"))]
         constraints = [
             models.UniqueConstraint(
-                fields=["building", "unit", "room"], name="residents_household_unique_address"
+                fields=["building", "unit", "room"],
+                name="residents_household_unique_address",
+                violation_error_message=_(
+                    "A household is already registered at this address (building, unit and room)."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(elderly__lte=models.F("people")),
                 name="residents_household_elderly_within_people",
+                violation_error_message=_(
+                    "Elderly members cannot outnumber the people of the household."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(disabled__lte=models.F("people")),
                 name="residents_household_disabled_within_people",
+                violation_error_message=_(
+                    "Members with disabilities cannot outnumber the people of the household."
+                ),
             ),
             models.CheckConstraint(
-                condition=Q(unit__gte=1), name="residents_household_unit_positive"
+                condition=Q(unit__gte=1),
+                name="residents_household_unit_positive",
+                violation_error_message=_("Units are numbered from 1."),
             ),
             models.CheckConstraint(
-                condition=Q(floor__gte=-5, floor__lte=100), name="residents_household_floor_range"
+                condition=Q(floor__gte=-5, floor__lte=100),
+                name="residents_household_floor_range",
+                violation_error_message=_("The floor must be between -5 and 100."),
             ),
         ]
 

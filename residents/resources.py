@@ -5,30 +5,50 @@ the resource (``user=`` keyword).
 """
 
 from django.utils.translation import gettext_lazy as _
-from import_export import fields, resources
+from import_export import fields, resources, widgets
 
 from .masking import id_number_for, name_for, phone_for
 from .models import Household, Neighbourhood
 
+#: Counts stay numbers in a spreadsheet, so they can be summed.
+NUMBER = widgets.IntegerWidget(coerce_to_string=False)
+
+
+#: A text cell starting with one of these would be run as a formula by a spreadsheet.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
 
 class UserAwareResource(resources.ModelResource):
+    """A resource that knows who exports (to mask personal data) and writes every text cell
+    so that a spreadsheet shows it rather than runs it."""
+
     def __init__(self, user=None, **kwargs):
         super().__init__(**kwargs)
         self.user = user
+
+    def export_field(self, field, instance, **kwargs):
+        value = super().export_field(field, instance, **kwargs)
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            return "'" + value
+        return value
 
 
 class NeighbourhoodResource(UserAwareResource):
     community = fields.Field(attribute="community__name", column_name=_("community"))
     name = fields.Field(attribute="name", column_name=_("name"))
     address = fields.Field(attribute="address", column_name=_("address"))
-    year_built = fields.Field(attribute="year_built", column_name=_("year built"))
+    year_built = fields.Field(attribute="year_built", widget=NUMBER, column_name=_("year built"))
     housing_type = fields.Field(column_name=_("housing type"))
     eligibility = fields.Field(column_name=_("eligibility"))
-    building_count = fields.Field(attribute="building_count", column_name=_("buildings (declared)"))
+    building_count = fields.Field(
+        attribute="building_count", widget=NUMBER, column_name=_("buildings (declared)")
+    )
     household_count = fields.Field(
         attribute="household_count", column_name=_("households (declared)")
     )
-    population = fields.Field(attribute="population", column_name=_("people (declared)"))
+    population = fields.Field(
+        attribute="population", widget=NUMBER, column_name=_("people (declared)")
+    )
     floor_area = fields.Field(attribute="floor_area", column_name=_("floor area (m²)"))
     property_company = fields.Field(
         attribute="property_company__name", column_name=_("property company")
@@ -65,15 +85,19 @@ class HouseholdResource(UserAwareResource):
         attribute="building__neighbourhood__name", column_name=_("neighbourhood")
     )
     building = fields.Field(attribute="building__number", column_name=_("building number"))
-    unit = fields.Field(attribute="unit", column_name=_("unit"))
-    floor = fields.Field(attribute="floor", column_name=_("floor"))
+    unit = fields.Field(attribute="unit", widget=NUMBER, column_name=_("unit"))
+    floor = fields.Field(attribute="floor", widget=NUMBER, column_name=_("floor"))
     room = fields.Field(attribute="room", column_name=_("room"))
     head_name = fields.Field(column_name=_("head of household"))
     phone = fields.Field(column_name=_("phone"))
     id_number = fields.Field(column_name=_("ID number"))
-    people = fields.Field(attribute="people", column_name=_("people"))
-    elderly = fields.Field(attribute="elderly", column_name=_("elderly members (60+)"))
-    disabled = fields.Field(attribute="disabled", column_name=_("members with disabilities"))
+    people = fields.Field(attribute="people", widget=NUMBER, column_name=_("people"))
+    elderly = fields.Field(
+        attribute="elderly", widget=NUMBER, column_name=_("elderly members (60+)")
+    )
+    disabled = fields.Field(
+        attribute="disabled", widget=NUMBER, column_name=_("members with disabilities")
+    )
     occupancy = fields.Field(column_name=_("occupancy"))
 
     class Meta:

@@ -32,6 +32,17 @@ from .factories import (
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+def pytest_sessionstart(session):
+    """Compile the translation catalogues first: the pages under test speak Chinese."""
+    from django.core.management import call_command
+    from django.utils.translation import trans_real
+
+    call_command("compiletranslations", verbosity=0)
+    # Forget catalogues read before they were compiled (as Django's autoreloader does).
+    trans_real._translations = {}
+    trans_real._default = None
+
+
 def _missing_service(item) -> str | None:
     if (
         item.get_closest_marker("postgres")
