@@ -38,7 +38,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import Group
-from django.db import reset_queries, transaction
+from django.db import connection, reset_queries, transaction
 from django.db.models import Count, Q, Sum
 
 from .models import (
@@ -425,6 +425,38 @@ def _new_households(building_id: int, rows: Sequence[list]) -> Iterator[Househol
             disabled=disabled,
             occupancy=occ,
         )
+
+
+_HOUSEHOLD_COLUMNS = (
+    "building_id, unit, floor, room, head_name, phone, id_number, people, elderly, disabled, "
+    "occupancy"
+)
+
+
+def _write_households(pairs, batch_size: int) -> int:
+    """Write the households of ``(building, rows)`` pairs; the number written.
+
+    On PostgreSQL they stream in through COPY, several times faster than INSERT; elsewhere
+    ``bulk_create`` batches them. The rows are valid by construction, and the table's
+    constraints still check every one.
+    """
+    if connection.vendor == "postgresql":
+        written = 0
+        with connection.cursor() as cursor:
+            table = Household._meta.db_table
+            with cursor.cursor.copy(f"COPY {table} ({_HOUSEHOLD_COLUMNS}) FROM STDIN") as copy:
+                for building, rows_of_building in pairs:
+                    for row in rows_of_building:
+                        copy.write_row((building.pk, *row))
+                        written += 1
+        return written
+    new = [
+        household
+        for building, rows_of_building in pairs
+        for household in _new_households(building.pk, rows_of_building)
+    ]
+    Household.objects.bulk_create(new, batch_size=batch_size)
+    return len(new)
 
 
 # --- The demo county ------------------------------------------------------------------------
@@ -892,14 +924,9 @@ def ensure_synthetic(
                 for building, rows_of_building in plan.buildings
             ]
             Building.objects.bulk_create([building for building, _rows in pairs])
-            new = [
-                household
-                for building, rows_of_building in pairs
-                for household in _new_households(building.pk, rows_of_building)
-            ]
-            Household.objects.bulk_create(new, batch_size=batch_size)
-        households += len(new)
-        rows += len(plans) + len(pairs) + len(new)
+            written = _write_households(pairs, batch_size)
+        households += written
+        rows += len(plans) + len(pairs) + written
         reset_queries()  # with DEBUG on, the connection keeps every query's SQL otherwise
         report = SyntheticProgress(
             start + len(plans), len(missing), households, rows, time.monotonic() - started
