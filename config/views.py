@@ -5,7 +5,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -58,6 +58,7 @@ def _broker_ok() -> bool:
 
 
 @never_cache
+@transaction.non_atomic_requests
 def healthz(request):
     """The state of the services Anju needs: 200 when all are up, 503 when one is down.
 

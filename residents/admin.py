@@ -7,14 +7,17 @@ holds ``residents.view_personal_data``, and cannot be searched for without it.
 """
 
 import functools
+from collections import Counter
 
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.utils import timezone, translation
-from django.utils.text import capfirst
+from django.utils.text import capfirst, get_text_list
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, pgettext_lazy
 from import_export.admin import ExportMixin
@@ -103,6 +106,47 @@ class AnjuModelAdmin(ChangeHistoryMixin, admin.ModelAdmin):
     """The base of Anju's model admins."""
 
     list_per_page = 50
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # After a failed save the form has written the typed values into ``obj``; title the
+        # page by the record as it is stored, not as it was mistyped.
+        if change and obj is not None and context["adminform"].form.errors:
+            stored = type(obj)._default_manager.filter(pk=obj.pk).first()
+            if stored is not None:
+                context.update(original=stored, subtitle=str(stored))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+class AnjuInlineFormSet(BaseInlineFormSet):
+    """Inline formsets that name fields by their verbose names in duplicate errors, and run
+    the checks that need the rows of the whole submission (``clean_rows``)."""
+
+    def get_unique_error_message(self, unique_check):
+        fields = [str(self.model._meta.get_field(name).verbose_name) for name in unique_check]
+        return _("Please correct the duplicate %(fields)s: they must be unique.") % {
+            "fields": get_text_list(fields, _("and"))
+        }
+
+    def kept_forms(self):
+        """The forms whose rows will exist after the save."""
+        return [
+            form
+            for form in self.forms
+            if form.has_changed() or form.instance.pk
+            if not (self.can_delete and self._should_delete_form(form))
+        ]
+
+    def clean(self):
+        super().clean()
+        if not any(form.errors for form in self.forms):
+            self.clean_rows(self.kept_forms())
+
+    def clean_rows(self, forms):
+        pass
+
+
+class AnjuTabularInline(admin.TabularInline):
+    formset = AnjuInlineFormSet
 
 
 class ScopedModelAdmin(ScopedAdminMixin, AnjuModelAdmin):
@@ -340,7 +384,7 @@ class PropertyCompanyAdmin(AnjuModelAdmin):
 # --- Neighbourhoods, buildings, households ------------------------------------------------
 
 
-class BuildingInline(admin.TabularInline):
+class BuildingInline(AnjuTabularInline):
     model = Building
     fields = ["number", "floors", "units", "has_elevator", "household_total"]
     readonly_fields = ["household_total"]
@@ -355,8 +399,20 @@ class BuildingInline(admin.TabularInline):
         return getattr(obj, "n_households", 0)
 
 
-class BuildingHeadInline(PersonalDataMixin, ScopedAdminMixin, admin.TabularInline):
+class BuildingHeadFormSet(AnjuInlineFormSet):
+    def clean_rows(self, forms):
+        """One head for each building and one for the whole yard, within this submission as
+        in the database (whose constraints cannot see rows not yet saved)."""
+        places = Counter(form.cleaned_data.get("building") for form in forms)
+        if places.get(None, 0) > 1:
+            raise ValidationError(_("This yard already has a head."))
+        if any(count > 1 for place, count in places.items() if place is not None):
+            raise ValidationError(_("This building already has a head."))
+
+
+class BuildingHeadInline(PersonalDataMixin, ScopedAdminMixin, AnjuTabularInline):
     model = BuildingHead
+    formset = BuildingHeadFormSet
     personal_fields = PersonalDataMixin.PERSON_NAME
     fields = ["name", "phone", "building", "household", "elected_on"]
     autocomplete_fields = ["building", "household"]
@@ -441,7 +497,7 @@ class NeighbourhoodAdmin(RegisterExportMixin, ScopedModelAdmin):
         }
 
 
-class HouseholdInline(PersonalDataMixin, admin.TabularInline):
+class HouseholdInline(PersonalDataMixin, AnjuTabularInline):
     model = Household
     personal_fields = PersonalDataMixin.HEAD_NAME
     fields = ["unit", "floor", "room", "head_name", "phone", "people", "elderly", "occupancy"]
@@ -509,14 +565,24 @@ class HouseholdAdmin(PersonalDataMixin, RegisterExportMixin, ScopedModelAdmin):
 # --- Committees, heads, teams, staff ------------------------------------------------------
 
 
-class CommitteeMemberInline(PersonalDataMixin, admin.TabularInline):
+class CommitteeMemberFormSet(AnjuInlineFormSet):
+    def clean_rows(self, forms):
+        chairs = [
+            f for f in forms if f.cleaned_data.get("position") == CommitteeMember.Position.CHAIR
+        ]
+        if len(chairs) > 1:
+            raise ValidationError(_("A committee has one chair."))
+
+
+class CommitteeMemberInline(PersonalDataMixin, AnjuTabularInline):
     model = CommitteeMember
+    formset = CommitteeMemberFormSet
     personal_fields = PersonalDataMixin.PERSON_NAME
     fields = ["name", "position", "phone"]
     extra = 0
 
 
-class CommitteeNeighbourhoodInline(admin.TabularInline):
+class CommitteeNeighbourhoodInline(AnjuTabularInline):
     model = Neighbourhood
     fk_name = "owners_committee"
     fields = ["name", "community", "year_built"]

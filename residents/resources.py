@@ -44,12 +44,16 @@ class NeighbourhoodResource(UserAwareResource):
         attribute="building_count", widget=NUMBER, column_name=_("buildings (declared)")
     )
     household_count = fields.Field(
-        attribute="household_count", column_name=_("households (declared)")
+        attribute="household_count", widget=NUMBER, column_name=_("households (declared)")
     )
     population = fields.Field(
         attribute="population", widget=NUMBER, column_name=_("people (declared)")
     )
-    floor_area = fields.Field(attribute="floor_area", column_name=_("floor area (m²)"))
+    floor_area = fields.Field(
+        attribute="floor_area",
+        widget=widgets.DecimalWidget(coerce_to_string=False),
+        column_name=_("floor area (m²)"),
+    )
     property_company = fields.Field(
         attribute="property_company__name", column_name=_("property company")
     )

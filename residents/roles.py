@@ -38,6 +38,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "django_celery_beat.change_periodictask",
         "django_celery_beat.change_crontabschedule",
         "admin.view_logentry",
+        "auth.view_user",  # to pick the members of visit teams and the owners of staff profiles
     ],
     Role.COMMUNITY: [
         "residents.view_personal_data",

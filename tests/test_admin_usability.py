@@ -13,7 +13,8 @@ from residents.resources import HouseholdResource
 from residents.roles import Role
 
 from .conftest import make_user
-from .factories import HouseholdFactory
+from .factories import BuildingHeadFactory, CommitteeMemberFactory, HouseholdFactory
+from .formdata import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +133,90 @@ def test_exported_text_is_never_run_as_a_formula(evil):
         Household.objects.filter(pk=household.pk)
     )
     assert dataset.dict[0]["户主"] == "'" + evil[:50]
+
+
+def _post_back(client, url, **changes):
+    page = client.get(url).content.decode()
+    return client.post(url, form_data(page, **changes))
+
+
+def test_a_second_chair_in_the_members_table_is_refused_not_a_crash(client, registers):
+    committee = registers.a.committee
+    member = committee.members.get()
+    CommitteeMemberFactory(committee=committee, name="新主任", position="member")
+    client.force_login(make_user(Role.OFFICE))
+    url = reverse("admin:residents_ownerscommittee_change", args=[committee.pk])
+    response = _post_back(
+        client, url, **{"members-0-position": "chair", "members-1-position": "chair"}
+    )
+    assert response.status_code == 200
+    assert "一个业主委员会只能有一名主任" in response.content.decode()
+    member.refresh_from_db()
+    assert committee.members.filter(position="chair").count() <= 1
+
+
+def test_a_second_yard_head_in_the_heads_table_is_refused_not_a_crash(client, registers):
+    neighbourhood = registers.a.neighbourhood
+    BuildingHeadFactory(neighbourhood=neighbourhood, building=None, name="院长甲")
+    client.force_login(make_user(Role.OFFICE))
+    url = reverse("admin:residents_neighbourhood_change", args=[neighbourhood.pk])
+    page = client.get(url).content.decode()
+    data = form_data(page)
+    total = int(data["building_heads-TOTAL_FORMS"])
+    data.update(
+        {
+            "building_heads-TOTAL_FORMS": str(total + 1),
+            f"building_heads-{total}-name": "院长乙",
+            f"building_heads-{total}-building": "",
+            f"building_heads-{total}-neighbourhood": str(neighbourhood.pk),
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "该院落已有院长" in response.content.decode()
+    assert neighbourhood.building_heads.filter(building=None).count() == 1
+
+
+def test_duplicate_rooms_in_the_households_table_are_named_in_chinese(client):
+    first = HouseholdFactory(unit=1, room="101")
+    HouseholdFactory(building=first.building, unit=1, room="102")
+    client.force_login(make_user(Role.OFFICE))
+    url = reverse("admin:residents_building_change", args=[first.building_id])
+    response = _post_back(client, url, **{"households-1-room": "101"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "请修改重复的楼栋，单元 和 房号" in body
+    assert "unit" not in body.split('class="errorlist nonform"><li>')[1].split("</li>")[0]
+
+
+def test_after_a_failed_save_the_page_is_titled_by_the_stored_record(client):
+    household = HouseholdFactory(unit=1, room="101", people=2)
+    client.force_login(make_user(Role.OFFICE))
+    response = client.post(
+        _change_url(household), _household_form(household, room="999", elderly=9)
+    )
+    assert response.context["subtitle"] == str(household)
+    assert "999室" not in response.content.decode().split("<title>")[1].split("</title>")[0]
+
+
+def test_office_can_pick_visit_team_members_among_user_accounts(client):
+    make_user(Role.VISITOR, username="team-member")
+    client.force_login(make_user(Role.OFFICE))
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "residents",
+            "model_name": "visitteam",
+            "field_name": "members",
+            "term": "team",
+        },
+    )
+    assert response.status_code == 200
+    assert [r["text"] for r in response.json()["results"]] == ["team-member"]
+
+
+def test_error_pages_speak_to_the_clerk_in_chinese(client):
+    client.force_login(make_user(Role.LEADER))
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "页面不存在" in response.content.decode()

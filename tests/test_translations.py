@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import polib
+import pytest
 from django.conf import settings
 from django.core.management import call_command
 
@@ -38,6 +39,7 @@ def test_compiletranslations_writes_the_catalogue_django_reads(tmp_path, setting
     assert compiled.find("Log in").msgstr == "登录"
 
 
+@pytest.mark.django_db
 def test_the_portal_speaks_chinese_by_default(client):
     body = client.get("/login/").content.decode()
     assert "石泉县城镇老旧小区改造工作" in body
