@@ -53,6 +53,13 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "residents.*_committeemember",
         "-residents.delete_neighbourhood",
         "-residents.view_all_neighbourhoods",
+        # Projects of their neighbourhoods: follow them, report progress, post photos and
+        # documents; the county office creates projects, moves them and manages funds.
+        "projects.view_*",
+        "projects.change_taskitem",
+        "projects.*_photo",
+        "projects.*_disclosure",
+        "projects.change_milestone",
     ],
     Role.VISITOR: [
         "residents.view_region",
@@ -60,6 +67,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "residents.view_building",
         "residents.view_household",
         "residents.view_visitteam",
+        "projects.view_project",
+        "projects.view_cataloguekind",
     ],
     Role.INSPECTOR: [
         *_READ_EVERYTHING,
