@@ -8,7 +8,8 @@ photos belong to a project, and every change to them is kept by django-simple-hi
 """
 
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, router, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -114,6 +115,9 @@ class PhaseDuration(models.Model):
 
 
 class ProjectQuerySet(NeighbourhoodScopedQuerySet):
+    """Named reads of projects. A project's status is written only by the transitions of
+    ``projects/services.py``: the bulk writes of a queryset refuse to touch it."""
+
     scope_path = "neighbourhood"
 
     def update(self, **kwargs):
@@ -126,18 +130,49 @@ class ProjectQuerySet(NeighbourhoodScopedQuerySet):
             raise ProjectStatusLocked
         return super().bulk_update(objs, fields, *args, **kwargs)
 
+    def bulk_create(self, objs, *args, **kwargs):
+        # A project is born a draft; ``update_conflicts`` must not rewrite an existing status.
+        objs = list(objs)
+        if "status" in (kwargs.get("update_fields") or ()) or any(
+            obj.status != Project.Status.DRAFT for obj in objs
+        ):
+            raise ProjectStatusLocked
+        return super().bulk_create(objs, *args, **kwargs)
+
     def active(self):
         """Projects under way: approved and not yet accepted."""
         return self.filter(status__in=Project.ACTIVE_STATUSES)
 
+    @staticmethod
+    def _late_milestone(today):
+        """A milestone of the outer project planned before ``today`` that has not happened."""
+        return models.Exists(
+            Milestone.objects.filter(
+                project=models.OuterRef("pk"), planned_date__lt=today, actual_date__isnull=True
+            )
+        )
+
     def behind_schedule(self, today=None):
         """Projects not yet accepted with a milestone whose planned date has passed and that
-        has not happened (dates of the county's calendar, Asia/Shanghai)."""
+        has not happened (dates of the county's calendar, Asia/Shanghai).
+
+        A milestone planned for ``today`` is not late yet; it is late from the next day on.
+        """
         today = today or timezone.localdate()
-        late = Milestone.objects.filter(
-            project=models.OuterRef("pk"), planned_date__lt=today, actual_date__isnull=True
+        return self.exclude(status__in=Project.FINISHED_STATUSES).filter(
+            self._late_milestone(today)
         )
-        return self.exclude(status__in=Project.FINISHED_STATUSES).filter(models.Exists(late))
+
+    def with_schedule_flag(self, today=None):
+        """Each project with ``is_behind_schedule``, the test of ``behind_schedule()``, computed
+        in the same query (for lists that show the flag on every row)."""
+        today = today or timezone.localdate()
+        return self.annotate(
+            is_behind_schedule=models.ExpressionWrapper(
+                Q(self._late_milestone(today)) & ~Q(status__in=Project.FINISHED_STATUSES),
+                output_field=models.BooleanField(),
+            )
+        )
 
 
 class ProjectStatusLocked(Exception):
@@ -225,17 +260,57 @@ class Project(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        stored = getattr(self, "_stored_status", self.Status.DRAFT)
-        if self.status != stored and not getattr(self, "_transition_in_progress", False):
+        """Save, refusing a change of status outside a transition of ``projects.services``.
+
+        Outside a transition the status is never written from memory: a row that exists has
+        its stored status read under a row lock and kept, so saving a copy loaded before a
+        concurrent transition (an admin form, a stale shell object) cannot undo it.
+        """
+        if getattr(self, "_transition_in_progress", False):
+            super().save(*args, **kwargs)
+            self._stored_status = self.status
+            return
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            refused = self._keep_stored_status(using)
+            if not refused:
+                super().save(*args, **kwargs)
+        if refused:
             raise ProjectStatusLocked
-        super().save(*args, **kwargs)
         self._stored_status = self.status
+
+    def _keep_stored_status(self, using) -> bool:
+        """Take the stored status (and its time) into this instance; True if this instance
+        asks for another status than the stored one."""
+        known = getattr(self, "_stored_status", None)
+        stored = None
+        if self.pk is not None:
+            stored = (
+                type(self)
+                ._base_manager.using(using)
+                .select_for_update()
+                .filter(pk=self.pk)
+                .values_list("status", "status_changed_at")
+                .first()
+            )
+        if stored is None:  # a new project is born a draft
+            return self.status != self.Status.DRAFT
+        if self.status != (known if known is not None else stored[0]):
+            return True
+        self.status, self.status_changed_at = stored
+        return False
 
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        instance._stored_status = instance.status
+        if "status" in instance.__dict__:  # not deferred: reading it must not cost a query
+            instance._stored_status = instance.status
         return instance
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if fields is None or "status" in fields:
+            self._stored_status = self.status
 
 
 class ProjectTransition(models.Model):
@@ -260,6 +335,20 @@ class ProjectTransition(models.Model):
         verbose_name = _("status change")
         verbose_name_plural = _("status changes")
         ordering = ["project_id", "at"]
+        constraints = [
+            # The lifecycle only moves forward, so a project enters each status once: the
+            # last guard against two clerks approving the same project at the same moment.
+            models.UniqueConstraint(
+                fields=["project", "to_status"],
+                name="projects_projecttransition_once_per_status",
+                violation_error_message=_("The project has already entered this status."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_status=models.F("to_status")),
+                name="projects_projecttransition_changes_status",
+                violation_error_message=_("A status change must change the status."),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
@@ -385,6 +474,12 @@ class FundingLine(models.Model):
         return f"{self.get_source_display()} {self.planned}"
 
 
+class DisclosureQuerySet(ProjectRecordQuerySet):
+    def public(self):
+        """Documents marked public: the only ones the public pages show."""
+        return self.filter(is_public=True)
+
+
 class Disclosure(models.Model):
     """A document shown to the public (五项重点公开) once it is marked public."""
 
@@ -405,7 +500,7 @@ class Disclosure(models.Model):
     published_at = models.DateTimeField(_("published"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
-    objects = ProjectRecordQuerySet.as_manager()
+    objects = DisclosureQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -415,6 +510,17 @@ class Disclosure(models.Model):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        if self.is_public and not self.file:
+            raise ValidationError({"file": _("A public disclosure needs its document.")})
+
+    def record_publication(self, now=None) -> None:
+        """Date the document's publication the first time it is public; the date is kept
+        when it is withdrawn and published again. Called before saving a change of
+        ``is_public`` (the admin's form does)."""
+        if self.is_public and self.published_at is None:
+            self.published_at = now or timezone.now()
 
 
 class Photo(models.Model):

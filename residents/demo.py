@@ -123,7 +123,7 @@ _R, _C, _W, _M, _O = (
 #: register created for each neighbourhood adds up to exactly these.
 NEIGHBOURHOODS = (
     # name, community, address, year built, housing type, batch, households, people
-    DemoNeighbourhood("老冰棍厂小区", "老城社区", "老街86号", 1985, _R, 2019, 96, 541),
+    DemoNeighbourhood("老冰棍厂小区", "老城社区", "老街86号", 1985, _R, 2020, 96, 541),
     DemoNeighbourhood("粮食局家属院", "东城社区", "东大街41号", 1986, _R, 2019, 104, 590),
     DemoNeighbourhood("县医院家属院", "西城社区", "西城路15号", 1990, _W, 2019, 172, 968),
     DemoNeighbourhood("老物局小区", "老城社区", "汉江大道212号", 1988, _R, 2020, 132, 746),

@@ -144,3 +144,96 @@ def valid_id_number(first17: str = "61092219850101123") -> str:
     from residents.validators import id_number_check_char
 
     return first17 + id_number_check_char(first17)
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "projects.Project"
+
+    neighbourhood = factory.SubFactory(NeighbourhoodFactory)
+    name = factory.Sequence(lambda n: f"改造项目{n}")
+    batch_year = 2026
+
+
+def _published_at(disclosure):
+    from django.utils import timezone
+
+    return timezone.now() if disclosure.is_public else None
+
+
+class DisclosureFactory(factory.django.DjangoModelFactory):
+    """A document of a project; private unless ``is_public=True`` (then dated as published)."""
+
+    class Meta:
+        model = "projects.Disclosure"
+
+    project = factory.SubFactory(ProjectFactory)
+    category = "procedures"
+    title = factory.Sequence(lambda n: f"公开文件{n}")
+    file = factory.django.FileField(filename="document.pdf", data=b"%PDF-1.7\n%%EOF\n")
+    is_public = False
+    published_at = factory.LazyAttribute(_published_at)
+
+
+class PhotoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "projects.Photo"
+
+    project = factory.SubFactory(ProjectFactory)
+    stage = "before"
+    caption = factory.Sequence(lambda n: f"照片{n}")
+    image = factory.django.ImageField(width=64, height=48, format="JPEG", filename="photo.jpg")
+    thumbnail = factory.django.ImageField(width=32, height=24, format="JPEG", filename="t.jpg")
+
+
+class CatalogueKindFactory(factory.django.DjangoModelFactory):
+    """A kind of work; the 24 kinds of the county's catalogue are installed by migration, so
+    a known ``code`` returns that kind."""
+
+    class Meta:
+        model = "projects.CatalogueKind"
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"kind-{n}")
+    name_zh = factory.Sequence(lambda n: f"改造内容{n}")
+    name_en = factory.Sequence(lambda n: f"Work {n}")
+    unit = "item"
+    group = "infrastructure"
+    national_class = "basic"
+
+
+class TaskItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "projects.TaskItem"
+
+    project = factory.SubFactory(ProjectFactory)
+    kind = factory.SubFactory(CatalogueKindFactory)
+    planned_quantity = 10
+    completed_quantity = 0
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "projects.Milestone"
+
+    project = factory.SubFactory(ProjectFactory)
+    kind = "approval"
+
+
+def _yuan(amount: str):
+    from decimal import Decimal
+
+    return Decimal(amount)
+
+
+class FundingLineFactory(factory.django.DjangoModelFactory):
+    """Money for a project from one source (yuan, as ``Decimal``)."""
+
+    class Meta:
+        model = "projects.FundingLine"
+
+    project = factory.SubFactory(ProjectFactory)
+    source = "county"
+    planned = factory.LazyFunction(lambda: _yuan("100000.00"))
+    arrived = factory.LazyFunction(lambda: _yuan("0.00"))
+    spent = factory.LazyFunction(lambda: _yuan("0.00"))

@@ -1,18 +1,316 @@
-"""Admin of projects and their lifecycle."""
+"""Admin of projects and their lifecycle.
 
-from django.contrib import admin
+The status is never a form field. It moves by the buttons of the change page (one small form
+per available step, posted to ``<id>/transition/<name>/``) and by the bulk actions of the list,
+both of which call the transition functions of ``projects.services`` and report what was done
+or why it was refused. Running a step needs ``projects.change_project`` (the county office);
+every page reads through the user's scope. The change history is django-simple-history's,
+read-only here.
+"""
 
-from residents.admin import ScopedModelAdmin
+import itertools
 
-from ..models import Project
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import formats
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from residents.admin import (
+    AnjuModelAdmin,
+    AnjuTabularInline,
+    CommunityListFilter,
+    ScopedModelAdmin,
+)
+
+from .. import services
+from ..models import Milestone, PhaseDuration, Project, ProjectTransition
+from ..workflow import TRANSITIONS, TRANSITIONS_BY_NAME, Transition, available_transitions
 from .media import DisclosureInline, PhotoInline
 from .outputs import FundingLineInline, TaskItemInline
 
 
+class MilestoneInline(AnjuTabularInline):
+    model = Milestone
+    fields = ["kind", "planned_date", "actual_date"]
+    extra = 0
+    max_num = len(Milestone.Kind.choices)
+
+
+class ProjectTransitionInline(AnjuTabularInline):
+    """The project's status changes, as the transition functions recorded them."""
+
+    model = ProjectTransition
+    fields = ["at", "from_status", "to_status", "by", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ProjectCommunityFilter(CommunityListFilter):
+    path = "neighbourhood__community"
+
+
+class ScheduleFilter(admin.SimpleListFilter):
+    """Behind its backward plan or not (``ProjectQuerySet.behind_schedule``)."""
+
+    title = _("schedule")
+    parameter_name = "schedule"
+
+    def lookups(self, request, model_admin):
+        return [("behind", _("Behind schedule")), ("on_track", _("On schedule"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "behind":
+            return queryset.filter(is_behind_schedule=True)
+        if self.value() == "on_track":
+            return queryset.filter(is_behind_schedule=False)
+        return queryset
+
+
+def _transition_action(transition: Transition):
+    """The bulk action of one step: the step is tried on each selected project in turn."""
+
+    def action(modeladmin, request, queryset):
+        for project in queryset.order_by("pk"):
+            modeladmin.take_transition(request, project, transition)
+
+    action.__name__ = transition.name
+    return admin.action(description=transition.action_label, permissions=["change"])(action)
+
+
 @admin.register(Project)
-class ProjectAdmin(ScopedModelAdmin):
-    list_display = ["name", "neighbourhood", "batch_year", "status"]
+class ProjectAdmin(SimpleHistoryAdmin, ScopedModelAdmin):
+    list_display = [
+        "name",
+        "status",
+        "batch_year",
+        "neighbourhood",
+        "deadline",
+        "behind_schedule",
+    ]
+    list_filter = ["status", "batch_year", ProjectCommunityFilter, ScheduleFilter]
     list_select_related = ["neighbourhood"]
     search_fields = ["name", "neighbourhood__name"]
-    autocomplete_fields = ["neighbourhood"]
-    inlines = [TaskItemInline, FundingLineInline, DisclosureInline, PhotoInline]
+    autocomplete_fields = ["neighbourhood", "merged_neighbourhoods", "responsible"]
+    fields = [
+        "name",
+        "neighbourhood",
+        "merged_neighbourhoods",
+        "batch_year",
+        "deadline",
+        "responsible",
+        "summary",
+        "status",
+        "status_changed_at",
+    ]
+    readonly_fields = ["status", "status_changed_at"]
+    inlines = [
+        MilestoneInline,
+        TaskItemInline,
+        FundingLineInline,
+        DisclosureInline,
+        PhotoInline,
+        ProjectTransitionInline,
+    ]
+    actions = ["plan_schedule", *(_transition_action(t) for t in TRANSITIONS)]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_schedule_flag()
+
+    @admin.display(description=_("behind schedule"), boolean=True, ordering="is_behind_schedule")
+    def behind_schedule(self, obj):
+        return getattr(obj, "is_behind_schedule", None)
+
+    # --- The lifecycle: buttons on the change page, bulk actions on the list --------------
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/transition/<str:name>/",
+                view(self.transition_view),
+                name="{}_{}_transition".format(*info),
+            ),
+            path(
+                "<path:object_id>/plan-schedule/",
+                view(self.plan_schedule_view),
+                name="{}_{}_plan_schedule".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _changeable_object(self, request, object_id):
+        """The project, if the user may see it (else None) and move it (else 403)."""
+        project = self.get_object(request, unquote(object_id))
+        if project is not None and not self.has_change_permission(request, project):
+            raise PermissionDenied
+        return project
+
+    def _back_to(self, project):
+        return HttpResponseRedirect(
+            reverse(f"{self.admin_site.name}:projects_project_change", args=[project.pk])
+        )
+
+    def transition_view(self, request, object_id, name):
+        """POST: take the step ``name`` with the optional ``note``, then back to the page."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        transition = TRANSITIONS_BY_NAME.get(name)
+        if transition is None:
+            raise Http404
+        project = self._changeable_object(request, object_id)
+        if project is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        self.take_transition(request, project, transition, note=request.POST.get("note", ""))
+        return self._back_to(project)
+
+    def take_transition(self, request, project, transition, note=""):
+        """Take one step through the service and tell the user what came of it."""
+        try:
+            moved = services.run_transition(
+                project, transition.name, by=request.user, note=note.strip()
+            )
+        except services.TransitionRefused as refusal:
+            self.message_user(
+                request,
+                _("%(transition)s refused for “%(project)s”: %(reasons)s")
+                % {
+                    "transition": transition.label,
+                    "project": project,
+                    "reasons": " ".join(str(reason) for reason in refusal.reasons),
+                },
+                messages.ERROR,
+            )
+            return False
+        self.message_user(
+            request,
+            _("%(transition)s: “%(project)s” is now “%(status)s”.")
+            % {
+                "transition": transition.label,
+                "project": moved,
+                "status": Project.Status(moved.status).label,
+            },
+            messages.SUCCESS,
+        )
+        return True
+
+    def plan_schedule_view(self, request, object_id):
+        """POST: plan the project's milestones backwards from its deadline."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        project = self._changeable_object(request, object_id)
+        if project is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        self.plan_project_schedule(request, project)
+        return self._back_to(project)
+
+    @admin.action(
+        description=_("Plan the schedule backwards from the deadline"), permissions=["change"]
+    )
+    def plan_schedule(self, request, queryset):
+        for project in queryset.order_by("pk"):
+            self.plan_project_schedule(request, project)
+
+    def plan_project_schedule(self, request, project):
+        try:
+            services.plan_schedule(project, by=request.user)
+        except services.ScheduleRefused as refusal:
+            self.message_user(
+                request,
+                _("The schedule of “%(project)s” was not planned: %(reasons)s")
+                % {"project": project, "reasons": " ".join(map(str, refusal.reasons))},
+                messages.ERROR,
+            )
+            return False
+        self.message_user(
+            request,
+            _("The schedule of “%(project)s” is planned backwards from %(deadline)s.")
+            % {"project": project, "deadline": formats.date_format(project.deadline)},
+            messages.SUCCESS,
+        )
+        return True
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if change and obj is not None and self.has_change_permission(request, obj):
+            context["lifecycle_steps"] = [
+                {
+                    "transition": transition,
+                    "reasons": services.refusal_reasons(obj, transition.name),
+                    "url": reverse(
+                        f"{self.admin_site.name}:projects_project_transition",
+                        args=[obj.pk, transition.name],
+                    ),
+                }
+                for transition in available_transitions(obj)
+            ]
+            context["plan_schedule_url"] = reverse(
+                f"{self.admin_site.name}:projects_project_plan_schedule", args=[obj.pk]
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # --- Change history: read within the user's scope, never reverted ---------------------
+
+    def history_view(self, request, object_id, extra_context=None):
+        # simple-history falls back to the history of a row outside get_queryset(); keep the
+        # scope: a project the user may not see is as missing as on its change page.
+        if self.get_object(request, unquote(object_id)) is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # Reverting would write an old status past the transitions: the history is read-only.
+        if request.method == "POST":
+            raise PermissionDenied
+        if self.get_object(request, unquote(object_id)) is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        super().set_history_delta_changes(request, historical_records, foreign_keys_are_objs)
+        # simple-history diffs editable fields only; show the status changes too, by label.
+        records = list(historical_records)  # newest first
+        label = capfirst(Project._meta.get_field("status").verbose_name)
+        for newer, older in itertools.pairwise(records):
+            if newer.status != older.status:
+                change = {
+                    "field": label,
+                    "old": Project.Status(older.status).label,
+                    "new": Project.Status(newer.status).label,
+                }
+                newer.history_delta_changes = [change, *getattr(newer, "history_delta_changes", [])]
+
+
+@admin.register(PhaseDuration)
+class PhaseDurationAdmin(AnjuModelAdmin):
+    """The standard days of each phase, from which schedules are planned backwards."""
+
+    list_display = ["phase", "days"]
+    list_editable = ["days"]
+    list_display_links = None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
