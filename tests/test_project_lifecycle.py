@@ -752,3 +752,23 @@ def test_the_project_list_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(11):
         response = client.get(changelist_url())
     assert len(response.context["cl"].result_list) == 10
+
+
+def test_only_a_draft_project_can_be_deleted_in_the_admin(client):
+    from projects.models import Project
+
+    from .conftest import make_user
+    from .factories import ProjectFactory
+
+    draft = ProjectFactory()
+    consulting = ProjectFactory()
+    from projects import services
+
+    services.start_consultation(consulting, by=None)
+    client.force_login(make_user(Role.OFFICE))
+    url = "admin:projects_project_delete"
+    assert client.get(reverse(url, args=[consulting.pk])).status_code == 403
+    assert client.get(reverse(url, args=[draft.pk])).status_code == 200
+    changelist = client.get(reverse("admin:projects_project_changelist"))
+    assert "delete_selected" not in changelist.content.decode()
+    assert Project.objects.filter(pk=consulting.pk).exists()

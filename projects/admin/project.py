@@ -134,6 +134,17 @@ class ProjectAdmin(SimpleHistoryAdmin, ScopedModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_schedule_flag()
 
+    def has_delete_permission(self, request, obj=None):
+        # Only a draft may be deleted: once residents were consulted, its record is kept.
+        if obj is not None and obj.status != Project.Status.DRAFT:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # it would delete projects past draft too
+        return actions
+
     @admin.display(description=_("behind schedule"), boolean=True, ordering="is_behind_schedule")
     def behind_schedule(self, obj):
         return getattr(obj, "is_behind_schedule", None)

@@ -6,6 +6,7 @@ The data and the logic live in ``residents/demo.py``; this command parses, calls
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from projects import demo as project_demo
 from residents import demo
 
 
@@ -31,6 +32,7 @@ class Command(BaseCommand):
         if scale < 0:
             raise CommandError("--scale takes a number of neighbourhoods, 0 or more.")
         result = demo.load_demo(demo_mode=settings.ANJU_DEMO)
+        projects = project_demo.load_projects()
         if scale:
             final = demo.ensure_synthetic(
                 scale, progress=self._print_progress if verbosity >= 1 else None
@@ -39,6 +41,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"Synthetic neighbourhoods: all {scale} already exist.")
         if verbosity >= 1:
             self._print_summary(result)
+            self.stdout.write(
+                f"Demo projects: {projects.created} created, {projects.existing} already there"
+            )
 
     def _print_progress(self, progress: demo.SyntheticProgress):
         self.stdout.write(
