@@ -13,6 +13,7 @@ from django.db import models, router, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from residents.models import Neighbourhood
@@ -37,7 +38,7 @@ class CatalogueKind(models.Model):
         SET = "set", _("set")
         CHARGING_PILE = "charging_pile", _("charging pile")
         SQUARE_METRE = "square_metre", _("m²")
-        ELEVATOR = "elevator", _("elevator")
+        ELEVATOR = "elevator", pgettext_lazy("unit of measure", "elevator")
         STRUCTURE = "structure", _("structure")
         ITEM = "item", _("item")
         METRE = "metre", _("metre")
@@ -89,9 +90,9 @@ class PhaseDuration(models.Model):
     project's deadline (工期倒排)."""
 
     class Phase(models.TextChoices):
-        CONSULTATION = "consultation", _("Consultation")
-        APPROVAL = "approval", _("Approval")
-        TENDERING = "tendering", _("Tendering")
+        CONSULTATION = "consultation", pgettext_lazy("phase", "Consultation")
+        APPROVAL = "approval", pgettext_lazy("phase", "Approval")
+        TENDERING = "tendering", pgettext_lazy("phase", "Tendering")
         CONSTRUCTION = "construction", _("Construction")
         ACCEPTANCE = "acceptance", _("Acceptance")
 

@@ -24,9 +24,12 @@ def test_every_string_has_a_chinese_translation():
 def test_translations_keep_their_placeholders():
     catalogue = polib.pofile(str(PO_PATH))
     for entry in catalogue.translated_entries():
-        assert sorted(PLACEHOLDER.findall(entry.msgid)) == sorted(
-            PLACEHOLDER.findall(entry.msgstr)
-        ), entry.msgid
+        # A plural entry keeps its forms in msgstr_plural (Chinese has one form).
+        translations = entry.msgstr_plural.values() if entry.msgid_plural else [entry.msgstr]
+        for translation in translations:
+            assert sorted(set(PLACEHOLDER.findall(entry.msgid))) == sorted(
+                set(PLACEHOLDER.findall(translation))
+            ), entry.msgid
 
 
 def test_compiletranslations_writes_the_catalogue_django_reads(tmp_path, settings):

@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.db.models import Q
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from residents.admin import (
     AnjuInlineFormSet,
@@ -106,7 +107,7 @@ class TaskItemFormSet(AnjuInlineFormSet):
 
 
 class KindUnitMixin:
-    @admin.display(description=_("unit"))
+    @admin.display(description=pgettext_lazy("unit of measure", "unit"))
     def kind_unit(self, obj):
         return obj.kind.get_unit_display() if obj and obj.kind_id else ""
 
