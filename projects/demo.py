@@ -17,21 +17,34 @@ neighbourhood that already has its project is left alone.
 from __future__ import annotations
 
 import datetime
+import io
 import random
 import zlib
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from residents.demo import CURRENT_BATCH_YEAR, NEIGHBOURHOODS
 from residents.models import Neighbourhood
 
 from . import services
-from .models import CatalogueKind, FundingLine, Milestone, Project, ProjectTransition, TaskItem
+from .images import process_upload
+from .models import (
+    CatalogueKind,
+    Disclosure,
+    FundingLine,
+    Milestone,
+    Photo,
+    Project,
+    ProjectTransition,
+    TaskItem,
+)
 
 CENT = Decimal("0.01")
 
@@ -230,6 +243,86 @@ def _funding(project: Project, budget: Decimal, elevators: int) -> list[FundingL
     return lines
 
 
+#: Demo documents of an accepted project, by category.
+DOCUMENTS = (
+    (Disclosure.Category.HOUSEHOLD_RECORDS, "入户调查汇总表"),
+    (Disclosure.Category.PROCEDURES, "改造方案及审批文件"),
+    (Disclosure.Category.TENDER, "施工招标公告及中标结果"),
+    (Disclosure.Category.ENGINEERING, "主要材料进场检验记录"),
+    (Disclosure.Category.ACCEPTANCE, "竣工验收清单"),
+)
+
+#: How many of the accepted projects get before-and-after photos in the demo.
+PHOTOGRAPHED = 6
+
+
+def _pdf(text: str) -> bytes:
+    """A one-page PDF saying ``text`` (ASCII), enough to stand for a scanned document."""
+    stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode("ascii")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def _picture(rng, *, after: bool) -> ContentFile:
+    """A made-up photo: grey blocks before the work, coloured ones after."""
+    image = Image.new("RGB", (1200, 800), (200, 200, 195) if not after else (214, 234, 248))
+    draw = ImageDraw.Draw(image)
+    for _ in range(14):
+        x, y = rng.randrange(0, 1100), rng.randrange(0, 700)
+        colour = (
+            tuple(rng.randrange(90, 150) for _ in range(3))
+            if not after
+            else (rng.randrange(40, 120), rng.randrange(140, 200), rng.randrange(60, 140))
+        )
+        draw.rectangle((x, y, x + rng.randrange(60, 300), y + rng.randrange(40, 200)), fill=colour)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return ContentFile(buffer.getvalue(), name="demo.png")
+
+
+def _add_media(project: Project, rng, *, photographed: bool) -> None:
+    for category, title in DOCUMENTS:
+        document = Disclosure(
+            project=project,
+            category=category,
+            title=f"{project.neighbourhood.name}{title}",
+            file=ContentFile(_pdf(f"Anju demo: {project.pk} {category}"), name=f"{category}.pdf"),
+            is_public=True,
+        )
+        document.record_publication()
+        document.save()
+    if not photographed:
+        return
+    for stage, caption in ((Photo.Stage.BEFORE, "改造前"), (Photo.Stage.AFTER, "改造后")):
+        processed = process_upload(_picture(rng, after=stage == Photo.Stage.AFTER))
+        Photo.objects.create(
+            project=project,
+            stage=stage,
+            caption=f"{project.neighbourhood.name}{caption}",
+            image=processed.image,
+            thumbnail=processed.thumbnail,
+        )
+
+
 def _walk(project: Project, target: str, by) -> None:
     """Move a draft project to ``target`` through the lifecycle's services."""
     for status, step in STEPS:
@@ -257,7 +350,9 @@ def _set_dates_back(project: Project) -> None:
         Project.objects.filter(pk=project.pk).update(status_changed_at=at)
 
 
-def _create_project(neighbourhood, demo, kinds, office, *, target, progress, special) -> None:
+def _create_project(
+    neighbourhood, demo, kinds, office, *, target, progress, special, photographed=False
+) -> None:
     rng = _rng(demo.name)
     project = Project.objects.create(
         neighbourhood=neighbourhood,
@@ -293,6 +388,8 @@ def _create_project(neighbourhood, demo, kinds, office, *, target, progress, spe
     services.plan_schedule(project)
     _walk(project, target, office)
     _set_dates_back(project)
+    if target == Project.Status.ACCEPTED:
+        _add_media(project, rng, photographed=photographed)
 
 
 def load_projects() -> ProjectsResult:
@@ -312,6 +409,7 @@ def load_projects() -> ProjectsResult:
     )
     quantities = renovated_quantities()
     created = 0
+    photographed = {n.name for n in NEIGHBOURHOODS[:PHOTOGRAPHED]}
     for demo in NEIGHBOURHOODS:
         neighbourhood = neighbourhoods.get(demo.name)
         if neighbourhood is None or demo.name in with_project:
@@ -330,6 +428,7 @@ def load_projects() -> ProjectsResult:
                 target=target,
                 progress=progress,
                 special=special,
+                photographed=demo.name in photographed,
             )
         created += 1
     return ProjectsResult(created=created, existing=len(with_project))

@@ -106,3 +106,17 @@ def test_loading_twice_creates_no_second_project(seeded):
     assert (Project.objects.count(), TaskItem.objects.count(), FundingLine.objects.count()) == (
         counts
     )
+
+
+def test_accepted_projects_publish_their_five_documents_and_some_photos(seeded, client):
+    from projects.models import Disclosure, Photo
+
+    project = Project.objects.get(neighbourhood__name="老冰棍厂小区")
+    documents = Disclosure.objects.filter(project=project, is_public=True)
+    assert set(documents.values_list("category", flat=True)) == set(Disclosure.Category.values)
+    assert all(document.file.read(5) == b"%PDF-" for document in documents)
+    assert Photo.objects.filter(project=project).count() == 2
+    index = client.get("/notices/").content.decode()
+    assert "老冰棍厂小区" in index
+    page = client.get(f"/notices/{project.pk}/").content.decode()
+    assert "竣工验收清单" in page
