@@ -12,7 +12,7 @@ from projects.models import Milestone, Project, TaskItem
 from residents.roles import Role
 
 from .conftest import make_user
-from .factories import ProjectFactory, TaskItemFactory
+from .factories import FundingLineFactory, ProjectFactory, TaskItemFactory
 from .formdata import form_data
 from .test_project_lifecycle import change_form_data, project_at
 
@@ -161,3 +161,18 @@ def test_an_old_version_cannot_be_restored_over_the_lifecycle(client, office_use
 
     assert response.status_code == 403
     assert Project.objects.get(pk=project.pk).status == Status.APPROVED
+
+
+@pytest.mark.parametrize(
+    ("model_name", "factory"),
+    [("taskitem", TaskItemFactory), ("fundingline", FundingLineFactory)],
+)
+def test_the_history_of_a_projects_records_is_read_within_scope(client, model_name, factory):
+    record = factory()
+    url = reverse(f"admin:projects_{model_name}_history", args=[record.pk])
+    client.force_login(make_user(Role.AUDITOR))
+    assert client.get(url).status_code == 200
+    client.force_login(make_user(Role.COMMUNITY, communities=[]))
+    response = client.get(url)
+    assert response.status_code == 302  # not in this user's communities: as if missing
+    assert response["Location"] == reverse("admin:index")

@@ -18,6 +18,7 @@ from residents.admin import (
 
 from ..forms import DisclosureForm, PhotoForm
 from ..models import Disclosure, Photo
+from .history import ScopedHistoryAdmin
 
 
 class ThumbnailMixin:
@@ -75,7 +76,7 @@ class ProjectCommunityMixin:
 
 
 @admin.register(Photo)
-class PhotoAdmin(ThumbnailMixin, ProjectCommunityMixin, ScopedModelAdmin):
+class PhotoAdmin(ThumbnailMixin, ProjectCommunityMixin, ScopedHistoryAdmin, ScopedModelAdmin):
     form = PhotoForm
     list_display = ["preview", "__str__", "project", "stage", "community", "taken_on"]
     list_display_links = ["preview", "__str__"]
@@ -92,7 +93,7 @@ class PhotoAdmin(ThumbnailMixin, ProjectCommunityMixin, ScopedModelAdmin):
 
 
 @admin.register(Disclosure)
-class DisclosureAdmin(ProjectCommunityMixin, ScopedModelAdmin):
+class DisclosureAdmin(ProjectCommunityMixin, ScopedHistoryAdmin, ScopedModelAdmin):
     """The documents on their own, for staff who post them without editing the project
     (community staff)."""
 

@@ -22,6 +22,7 @@ from residents.admin import (
 
 from ..models import CatalogueKind, FundingLine, TaskItem
 from ..outputs import funding_summary, output_summary
+from .history import ScopedHistoryAdmin
 
 
 @admin.register(CatalogueKind)
@@ -172,7 +173,7 @@ class TaskItemCommunityFilter(CommunityListFilter):
 
 
 @admin.register(TaskItem)
-class TaskItemAdmin(KindUnitMixin, ScopedModelAdmin):
+class TaskItemAdmin(KindUnitMixin, ScopedHistoryAdmin, ScopedModelAdmin):
     """Every task item the user may see, across projects: to follow one kind of work, or a
     community's, through the county."""
 
@@ -214,8 +215,20 @@ class TaskItemAdmin(KindUnitMixin, ScopedModelAdmin):
         return obj.project.neighbourhood
 
 
+@admin.register(FundingLine)
+class FundingLineAdmin(ScopedHistoryAdmin, ScopedModelAdmin):
+    """Every funding line the user may see: to follow one source of money through the county."""
+
+    list_display = ["project", "source", "description", "planned", "arrived", "spent"]
+    list_filter = ["source", TaskItemCommunityFilter, "project__batch_year"]
+    list_select_related = ["project"]
+    search_fields = ["project__name", "project__neighbourhood__name", "description"]
+    autocomplete_fields = ["project"]
+
+
 __all__ = [
     "CatalogueKindAdmin",
+    "FundingLineAdmin",
     "FundingLineInline",
     "ProjectFiguresMixin",
     "TaskItemAdmin",

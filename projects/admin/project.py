@@ -18,7 +18,6 @@ from django.urls import path, reverse
 from django.utils import formats
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from residents.admin import (
     AnjuModelAdmin,
@@ -30,6 +29,7 @@ from residents.admin import (
 from .. import services
 from ..models import Milestone, PhaseDuration, Project, ProjectTransition
 from ..workflow import TRANSITIONS, TRANSITIONS_BY_NAME, Transition, available_transitions
+from .history import ScopedHistoryAdmin
 from .media import DisclosureInline, PhotoInline
 from .outputs import FundingLineInline, TaskItemInline
 
@@ -96,7 +96,7 @@ def _transition_action(transition: Transition):
 
 
 @admin.register(Project)
-class ProjectAdmin(SimpleHistoryAdmin, ScopedModelAdmin):
+class ProjectAdmin(ScopedHistoryAdmin, ScopedModelAdmin):
     list_display = [
         "name",
         "status",
@@ -277,25 +277,7 @@ class ProjectAdmin(SimpleHistoryAdmin, ScopedModelAdmin):
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    # --- Change history: read within the user's scope, never reverted ---------------------
-
-    def history_view(self, request, object_id, extra_context=None):
-        # simple-history falls back to the history of a row outside get_queryset(); keep the
-        # scope: a project the user may not see is as missing as on its change page.
-        if self.get_object(request, unquote(object_id)) is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        return super().history_view(request, object_id, extra_context)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        # Reverting would write an old status past the transitions: the history is read-only.
-        if request.method == "POST":
-            raise PermissionDenied
-        if self.get_object(request, unquote(object_id)) is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-    def revert_disabled(self, request, obj=None):
-        return True
+    # --- Change history: the status changes shown by label ------------------------------
 
     def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
         super().set_history_delta_changes(request, historical_records, foreign_keys_are_objs)
