@@ -308,7 +308,7 @@ def _add_media(project: Project, rng, *, photographed: bool) -> None:
             file=ContentFile(_pdf(f"Anju demo: {project.pk} {category}"), name=f"{category}.pdf"),
             is_public=True,
         )
-        document.record_publication()
+        document.record_publication(now=project.status_changed_at)
         document.save()
     if not photographed:
         return
@@ -320,6 +320,7 @@ def _add_media(project: Project, rng, *, photographed: bool) -> None:
             caption=f"{project.neighbourhood.name}{caption}",
             image=processed.image,
             thumbnail=processed.thumbnail,
+            is_public=True,
         )
 
 
@@ -388,6 +389,7 @@ def _create_project(
     services.plan_schedule(project)
     _walk(project, target, office)
     _set_dates_back(project)
+    project.refresh_from_db()
     if target == Project.Status.ACCEPTED:
         _add_media(project, rng, photographed=photographed)
 

@@ -109,6 +109,15 @@ class DisclosureForm(forms.ModelForm):
             return check_document(file)
         return file
 
+    def _post_clean(self):
+        refused_upload = self.has_error("file")
+        super()._post_clean()
+        if refused_upload:
+            # The refused upload already says what is wrong with the file; "a public
+            # disclosure needs its document" would only repeat it.
+            kept = [e for e in self.errors["file"].as_data() if e.code != "document_required"]
+            self.errors["file"] = self.error_class(kept, renderer=self.renderer)
+
     def save(self, commit=True):
         self.instance.record_publication()
         return super().save(commit)
@@ -124,7 +133,7 @@ class PhotoForm(forms.ModelForm):
 
     class Meta:
         model = Photo
-        fields = ["project", "stage", "caption", "image", "taken_on"]
+        fields = ["project", "stage", "caption", "image", "taken_on", "is_public"]
         # A plain file field: the image is opened once, by process_upload, with its limits.
         field_classes = {"image": forms.FileField}
 

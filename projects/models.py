@@ -412,7 +412,12 @@ class TaskItem(models.Model):
     budget = models.DecimalField(_("budget (yuan)"), **MONEY, default=0)
     responsible = models.CharField(_("responsible person"), max_length=50, blank=True)
     status = models.CharField(
-        _("status"), max_length=12, choices=Status.choices, default=Status.PLANNED
+        _("status"),
+        max_length=12,
+        choices=Status.choices,
+        default=Status.PLANNED,
+        editable=False,
+        help_text=_("Follows the quantities: done when the completed reaches the planned."),
     )
 
     objects = TaskItemQuerySet.as_manager()
@@ -432,6 +437,20 @@ class TaskItem(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.planned_quantity.normalize():f}"
+
+    def save(self, *args, **kwargs):
+        self.status = self.status_from_quantities()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "status" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "status"]
+        super().save(*args, **kwargs)
+
+    def status_from_quantities(self) -> str:
+        if self.planned_quantity > 0 and self.completed_quantity >= self.planned_quantity:
+            return self.Status.DONE
+        if self.completed_quantity > 0:
+            return self.Status.IN_PROGRESS
+        return self.Status.PLANNED
 
 
 class FundingLine(models.Model):
@@ -468,7 +487,12 @@ class FundingLine(models.Model):
                 condition=Q(planned__gte=0, arrived__gte=0, spent__gte=0),
                 name="projects_fundingline_amounts_not_negative",
                 violation_error_message=_("Amounts cannot be negative."),
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(spent__lte=models.F("arrived")),
+                name="projects_fundingline_spent_within_arrived",
+                violation_error_message=_("More cannot be spent than has arrived."),
+            ),
         ]
 
     def __str__(self):
@@ -514,7 +538,13 @@ class Disclosure(models.Model):
 
     def clean(self):
         if self.is_public and not self.file:
-            raise ValidationError({"file": _("A public disclosure needs its document.")})
+            raise ValidationError(
+                {
+                    "file": ValidationError(
+                        _("A public disclosure needs its document."), code="document_required"
+                    )
+                }
+            )
 
     def record_publication(self, now=None) -> None:
         """Date the document's publication the first time it is public; the date is kept
@@ -545,6 +575,11 @@ class Photo(models.Model):
     width = models.PositiveIntegerField(_("width"), default=0, editable=False)
     height = models.PositiveIntegerField(_("height"), default=0, editable=False)
     taken_on = models.DateField(_("taken on"), null=True, blank=True)
+    is_public = models.BooleanField(
+        _("public"),
+        default=False,
+        help_text=_("Shown on the project's public page once checked: look at the caption."),
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("uploaded by"),

@@ -53,7 +53,7 @@ def notice_detail(request, pk):
             ),
             Prefetch(
                 "photos",
-                queryset=Photo.objects.filter(stage__in=PUBLIC_PHOTOS).order_by(
+                queryset=Photo.objects.filter(stage__in=PUBLIC_PHOTOS, is_public=True).order_by(
                     F("taken_on").asc(nulls_last=True), "pk"
                 ),
                 to_attr="public_photos",

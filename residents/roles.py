@@ -59,7 +59,6 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "projects.change_taskitem",
         "projects.*_photo",
         "projects.*_disclosure",
-        "projects.change_milestone",
     ],
     Role.VISITOR: [
         "residents.view_region",

@@ -447,7 +447,7 @@ def test_a_task_items_project_is_picked_among_the_users_projects(client, registe
 
 
 def test_office_lists_every_task_item_and_filters_them(office, registers, items_abc):
-    item(items_abc.b.project, "greening", "5", status=TaskItem.Status.DONE)
+    item(items_abc.b.project, "greening", "5", completed="5")  # done: completed reaches planned
     assert len(_listed(office.get(reverse(TASK_ITEMS)))) == 4
     by_kind = office.get(reverse(TASK_ITEMS), {"kind__id__exact": kind("greening").pk})
     assert {i.kind.code for i in by_kind.context["cl"].result_list} == {"greening"}

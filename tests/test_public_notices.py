@@ -99,8 +99,9 @@ def test_withdrawing_the_last_public_document_takes_the_page_down(client):
 
 def test_before_and_after_photos_are_shown_as_thumbnails_linking_to_the_photo(client):
     project = DisclosureFactory(is_public=True).project
-    before = PhotoFactory(project=project, stage="before", caption="改造前的外墙")
-    after = PhotoFactory(project=project, stage="after", caption="改造后的外墙")
+    before = PhotoFactory(project=project, stage="before", caption="改造前的外墙", is_public=True)
+    after = PhotoFactory(project=project, stage="after", caption="改造后的外墙", is_public=True)
+    unchecked = PhotoFactory(project=project, stage="after", caption="未审核的照片")
 
     body = client.get(detail(project)).content.decode()
 
@@ -108,6 +109,7 @@ def test_before_and_after_photos_are_shown_as_thumbnails_linking_to_the_photo(cl
         assert f'<a href="{photo.image.url}"><img src="{photo.thumbnail.url}"' in body
         assert photo.caption in body
     assert body.index("改造前的外墙") < body.index("改造后的外墙")
+    assert unchecked.caption not in body  # not yet checked by staff: not public
 
 
 def test_photos_of_a_project_without_public_disclosures_are_not_shown(client):
@@ -131,7 +133,7 @@ def test_the_pages_show_no_personal_data(client, registers):
     )
     project = ProjectFactory(neighbourhood=neighbourhood, responsible=responsible)
     DisclosureFactory(project=project, category="household_records", is_public=True)
-    PhotoFactory(project=project, stage="before")
+    PhotoFactory(project=project, stage="before", is_public=True)
 
     pages = [client.get(INDEX).content.decode(), client.get(detail(project)).content.decode()]
 
@@ -180,7 +182,7 @@ def test_a_project_page_runs_a_fixed_number_of_queries(client, django_assert_num
         DisclosureFactory(project=project, category=category, is_public=True)
         DisclosureFactory(project=project, category=category, is_public=False)
     for stage in ["before", "during", "after"]:
-        PhotoFactory.create_batch(3, project=project, stage=stage)
+        PhotoFactory.create_batch(3, project=project, stage=stage, is_public=True)
     with django_assert_num_queries(5):
         response = client.get(detail(project))
     assert len(response.context["project"].public_disclosures) == 6

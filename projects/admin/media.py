@@ -47,7 +47,7 @@ class PhotoInline(ThumbnailMixin, AnjuTabularInline):
     model = Photo
     form = PhotoForm
     formset = PhotoFormSet
-    fields = ["preview", "stage", "caption", "image", "taken_on"]
+    fields = ["preview", "stage", "caption", "image", "taken_on", "is_public"]
     readonly_fields = ["preview"]
     extra = 0
 
@@ -78,13 +78,22 @@ class ProjectCommunityMixin:
 @admin.register(Photo)
 class PhotoAdmin(ThumbnailMixin, ProjectCommunityMixin, ScopedHistoryAdmin, ScopedModelAdmin):
     form = PhotoForm
-    list_display = ["preview", "__str__", "project", "stage", "community", "taken_on"]
+    list_display = ["preview", "__str__", "project", "stage", "community", "taken_on", "is_public"]
     list_display_links = ["preview", "__str__"]
-    list_filter = ["stage", ProjectCommunityFilter]
+    list_filter = ["stage", "is_public", ProjectCommunityFilter]
     list_select_related = ["project__neighbourhood__community"]
     search_fields = ["caption", "project__name", "project__neighbourhood__name"]
     autocomplete_fields = ["project"]
-    fields = ["project", "stage", "caption", "image", "taken_on", "preview", "uploaded_by"]
+    fields = [
+        "project",
+        "stage",
+        "caption",
+        "image",
+        "taken_on",
+        "is_public",
+        "preview",
+        "uploaded_by",
+    ]
     readonly_fields = ["preview", "uploaded_by"]
 
     def save_form(self, request, form, change):

@@ -20,7 +20,7 @@ from residents.admin import (
     ScopedModelAdmin,
 )
 
-from ..models import CatalogueKind, FundingLine, TaskItem
+from ..models import CatalogueKind, FundingLine, Project, TaskItem
 from ..outputs import funding_summary, output_summary
 from .history import ScopedHistoryAdmin
 
@@ -78,7 +78,6 @@ class TaskItemForm(forms.ModelForm):
             "completed_quantity",
             "budget",
             "responsible",
-            "status",
         ]
 
     def __init__(self, *args, kinds=None, **kwargs):
@@ -127,11 +126,27 @@ class TaskItemInline(KindUnitMixin, AnjuTabularInline):
         "responsible",
         "status",
     ]
-    readonly_fields = ["kind_unit"]
+    readonly_fields = ["kind_unit", "status"]
     extra = 0
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("kind")
+
+    def has_change_permission(self, request, obj=None):
+        # The work of an accepted project is what was accepted: its items are kept as they are.
+        if obj is not None and obj.status in Project.FINISHED_STATUSES:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        if obj is not None and obj.status in Project.FINISHED_STATUSES:
+            return False
+        return super().has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.status in Project.FINISHED_STATUSES:
+            return False
+        return super().has_delete_permission(request, obj)
 
     def get_formset(self, request, obj=None, **kwargs):
         # Inline instances are made for each request, so the heading may carry its figures.
@@ -209,6 +224,26 @@ class TaskItemAdmin(KindUnitMixin, ScopedHistoryAdmin, ScopedModelAdmin):
         "responsible",
         "status",
     ]
+
+    #: The plan of the work is the county office's (who may change projects); others, such as
+    #: community staff, report progress only.
+    PLAN_FIELDS = ("project", "kind", "description", "planned_quantity", "budget")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = [*super().get_readonly_fields(request, obj), "status"]
+        if obj is not None and not request.user.has_perm("projects.change_project"):
+            readonly += self.PLAN_FIELDS
+        return readonly
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.project.status in Project.FINISHED_STATUSES:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.project.status in Project.FINISHED_STATUSES:
+            return False
+        return super().has_delete_permission(request, obj)
 
     @admin.display(description=_("neighbourhood"), ordering="project__neighbourhood__name")
     def neighbourhood(self, obj):

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import formats
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -145,9 +146,11 @@ class ProjectAdmin(ScopedHistoryAdmin, ScopedModelAdmin):
         actions.pop("delete_selected", None)  # it would delete projects past draft too
         return actions
 
-    @admin.display(description=_("behind schedule"), boolean=True, ordering="is_behind_schedule")
+    @admin.display(description=_("behind schedule"), ordering="is_behind_schedule")
     def behind_schedule(self, obj):
-        return getattr(obj, "is_behind_schedule", None)
+        if getattr(obj, "is_behind_schedule", False):
+            return format_html('<strong class="behind-schedule">{}</strong>', _("Behind"))
+        return "—"
 
     # --- The lifecycle: buttons on the change page, bulk actions on the list --------------
 
@@ -164,6 +167,11 @@ class ProjectAdmin(ScopedHistoryAdmin, ScopedModelAdmin):
                 "<path:object_id>/plan-schedule/",
                 view(self.plan_schedule_view),
                 name="{}_{}_plan_schedule".format(*info),
+            ),
+            path(
+                "<path:object_id>/audit/",
+                view(self.audit_view),
+                name="{}_{}_audit".format(*info),
             ),
             *super().get_urls(),
         ]
@@ -292,6 +300,29 @@ class ProjectAdmin(ScopedHistoryAdmin, ScopedModelAdmin):
                     "new": Project.Status(newer.status).label,
                 }
                 newer.history_delta_changes = [change, *getattr(newer, "history_delta_changes", [])]
+
+    def audit_view(self, request, object_id):
+        """The project's full audit trail (全过程跟踪审计): every change to it and its records,
+        newest first, for anyone who may view the project within their scope."""
+        from django.template.response import TemplateResponse
+
+        from ..audit import project_audit_trail
+
+        project = self.get_object(request, unquote(object_id))
+        if project is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_permission(request, project):
+            raise PermissionDenied
+        request.current_app = self.admin_site.name
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Audit trail"),
+            "subtitle": str(project),
+            "opts": self.opts,
+            "original": project,
+            "entries": project_audit_trail(project),
+        }
+        return TemplateResponse(request, "admin/projects/project/audit.html", context)
 
 
 @admin.register(PhaseDuration)
