@@ -156,7 +156,9 @@ def refusal_reasons(project: Project, name: str) -> list:
 # --- Transitions --------------------------------------------------------------------------
 
 
-def _record_milestone(project: Project, kind: str, day: datetime.date, by) -> None:
+def _record_milestone(
+    project: Project, kind: str, day: datetime.date, by, reason: str = ""
+) -> None:
     """Set the milestone's actual date to ``day``, unless staff already recorded when it
     happened; create the milestone if the schedule was never planned."""
     milestone = Milestone.objects.filter(project=project, kind=kind).first()
@@ -165,6 +167,7 @@ def _record_milestone(project: Project, kind: str, day: datetime.date, by) -> No
     if milestone is None:
         milestone = Milestone(project=project, kind=kind)
     milestone.actual_date = day
+    milestone._change_reason = reason
     if by is not None:
         milestone._history_user = by
     if milestone.pk is None:
@@ -191,7 +194,9 @@ def run_transition(project: Project, name: str, *, by, note: str = "") -> Projec
         try:
             locked.save(update_fields=["status", "status_changed_at"])
         finally:
+            # Neither the permission nor the reason may carry over to a later save.
             del locked._transition_in_progress
+            del locked._change_reason
         ProjectTransition.objects.create(
             project=locked,
             from_status=transition.source,
@@ -201,7 +206,9 @@ def run_transition(project: Project, name: str, *, by, note: str = "") -> Projec
             note=note,
         )
         if transition.milestone:
-            _record_milestone(locked, transition.milestone, timezone.localdate(now), by)
+            _record_milestone(
+                locked, transition.milestone, timezone.localdate(now), by, transition.name
+            )
     if project is not locked:  # the caller's copy now tells the stored status
         project.status = project._stored_status = locked.status
         project.status_changed_at = locked.status_changed_at
