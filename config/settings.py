@@ -172,6 +172,24 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
 
+# --- Cache (rate limits of the residents' pages) -------------------------------------------
+
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+RATELIMIT_VIEW = "surveys.views.rate_limited"
+
+# --- The programme's own settings -----------------------------------------------------------
+
+#: Days a plan stays posted for residents to object (一公示), unless a notice says otherwise.
+ANJU_NOTICE_DAYS = env.int("ANJU_NOTICE_DAYS", default=7)
+#: Days within which a resident's request should be answered.
+ANJU_REQUEST_DUE_DAYS = env.int("ANJU_REQUEST_DUE_DAYS", default=7)
+
 # --- Email --------------------------------------------------------------------------------
 
 EMAIL_BACKEND = env(

@@ -59,6 +59,9 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "projects.change_taskitem",
         "projects.*_photo",
         "projects.*_disclosure",
+        # Consultation in their neighbourhoods: meetings, notices, objections, requests.
+        "surveys.*",
+        "-surveys.delete_*",
     ],
     Role.VISITOR: [
         "residents.view_region",
@@ -68,6 +71,9 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "residents.view_visitteam",
         "projects.view_project",
         "projects.view_cataloguekind",
+        "surveys.view_visit",
+        "surveys.add_visit",
+        "surveys.change_visit",
     ],
     Role.INSPECTOR: [
         *_READ_EVERYTHING,

@@ -1,0 +1,3 @@
+"""The admin of consultation: visits, discussions, notices and objections, requests, links."""
+
+from . import consultation, links, requests  # noqa: F401  (each registers its model admins)

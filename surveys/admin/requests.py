@@ -1,0 +1,1 @@
+"""Admin of requests (filled in below)."""
