@@ -14,7 +14,7 @@ run: install
 	@mkdir -p var
 	$(MANAGE) migrate --noinput
 	$(MANAGE) compiletranslations
-	$(MANAGE) seed_demo
+	$(MANAGE) seed_demo --base-url http://$(HOST):$(PORT)
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 ## test: the whole suite (SQLite unless DATABASE_URL is set; Redis tests when REDIS_URL is set)

@@ -217,10 +217,21 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"mask_household_tokens": {"()": "config.logging.MaskHouseholdTokens"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_household_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     # Django's own loggers write through the root handler, not a second one of their own.
-    "loggers": {"django": {"handlers": [], "propagate": True}},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        # runserver's request lines, which do not propagate: through the masking handler too.
+        "django.server": {"handlers": ["console"], "propagate": False, "level": "INFO"},
+    },
 }
 
 # --- Import and export --------------------------------------------------------------------

@@ -121,13 +121,16 @@ FUNDING_SHARES = (
 #: The stage each neighbourhood of the current batch has reached, and how far its work is.
 CURRENT_STAGES = {
     "烟草公司家属院": (Project.Status.DRAFT, 0),
-    "广电局家属院": (Project.Status.CONSULTING, 0),
+    "广电局家属院": (Project.Status.CONSULTING, 0),  # consultation under way
+    "五金公司家属院": (Project.Status.CONSULTING, 0),  # consultation complete: ready to approve
     "水利局家属院": (Project.Status.APPROVED, 0),
     "建安公司小区": (Project.Status.TENDERING, 0),
     "药材公司家属院": (Project.Status.UNDER_CONSTRUCTION, Decimal("0.45")),
-    "五金公司家属院": (Project.Status.UNDER_CONSTRUCTION, Decimal("0.70")),
     "酒厂小区": (Project.Status.COMPLETED, 1),
 }
+
+#: Projects left in consultation with everything done, for trying the approval.
+READY_FOR_APPROVAL = {"五金公司家属院"}
 
 #: The steps from draft to each status, in order.
 STEPS = (
@@ -324,9 +327,17 @@ def _add_media(project: Project, rng, *, photographed: bool) -> None:
         )
 
 
-def _walk(project: Project, target: str, by) -> None:
-    """Move a draft project to ``target`` through the lifecycle's services."""
+def _walk(project: Project, target: str, by, consult=None, *, ready: bool = True) -> None:
+    """Move a draft project to ``target`` through the lifecycle's services.
+
+    ``consult(project, complete=…, by=…)`` records the consultation (visits, discussion,
+    notice) once the project is in consultation: it belongs to the surveys app, which the
+    caller (``seed_demo``) hands in, so this module does not reach upwards for it.
+    """
     for status, step in STEPS:
+        if project.status == Project.Status.CONSULTING and consult is not None:
+            consult(project, complete=target != Project.Status.CONSULTING or ready, by=by)
+            consult = None
         if project.status == target:
             return
         if status == Project.Status.COMPLETED:
@@ -352,7 +363,16 @@ def _set_dates_back(project: Project) -> None:
 
 
 def _create_project(
-    neighbourhood, demo, kinds, office, *, target, progress, special, photographed=False
+    neighbourhood,
+    demo,
+    kinds,
+    office,
+    *,
+    target,
+    progress,
+    special,
+    photographed=False,
+    consult=None,
 ) -> None:
     rng = _rng(demo.name)
     project = Project.objects.create(
@@ -387,15 +407,16 @@ def _create_project(
     if target == Project.Status.ACCEPTED:
         FundingLine.objects.filter(project=project).update(arrived=F("planned"), spent=F("planned"))
     services.plan_schedule(project)
-    _walk(project, target, office)
+    _walk(project, target, office, consult, ready=demo.name in READY_FOR_APPROVAL)
     _set_dates_back(project)
     project.refresh_from_db()
     if target == Project.Status.ACCEPTED:
         _add_media(project, rng, photographed=photographed)
 
 
-def load_projects() -> ProjectsResult:
-    """Create the demo projects that are missing."""
+def load_projects(consult=None) -> ProjectsResult:
+    """Create the demo projects that are missing; ``consult`` records their consultation
+    (see ``_walk``)."""
     kinds = {kind.code: kind for kind in CatalogueKind.objects.all()}
     office = get_user_model().objects.filter(username="office").first()
     neighbourhoods = {
@@ -431,6 +452,7 @@ def load_projects() -> ProjectsResult:
                 progress=progress,
                 special=special,
                 photographed=demo.name in photographed,
+                consult=consult,
             )
         created += 1
     return ProjectsResult(created=created, existing=len(with_project))

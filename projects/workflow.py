@@ -41,16 +41,27 @@ class GateResult:
         return cls(passed=False, missing=list(missing))
 
 
-def consultation_gate(project: Project) -> GateResult:
+def consultation_gate(project: Project, today=None) -> GateResult:
     """Whether the consultation of ``project`` allows its approval (一访一议一公示).
 
-    The ``surveys`` app will provide the real check, rule 1 of DESIGN.md: every household of
-    the neighbourhood has a visit record (reached, or two recorded failed attempts); a
-    discussion adopted the content; the plan was posted for at least the notice period and
-    every objection filed in it has a written answer. Until that app exists the gate is open,
-    with nothing missing.
+    Rule 1 of DESIGN.md, checked by the ``surveys`` app (``surveys.rules.consultation_gate``):
+    every household of the neighbourhood has a visit record (reached, or two recorded failed
+    attempts); a closed discussion adopted the plan; the plan was posted for at least the
+    notice period, the period is over and every objection filed has a written answer.
+    ``today`` is a date of the county's calendar (by default, today in Asia/Shanghai).
     """
-    return GateResult.open()
+    from surveys.rules import consultation_gate as surveys_consultation_gate
+
+    return surveys_consultation_gate(project, today)
+
+
+def consultation_panel(project: Project):
+    """What the project page shows of its consultation (``surveys.rules.ConsultationPanel``):
+    the gate's checklist (each item with ``label``, ``ok``, ``detail``), the visit coverage,
+    and the demand tally of the visits beside the plan. A fixed number of queries."""
+    from surveys.rules import consultation_panel as surveys_consultation_panel
+
+    return surveys_consultation_panel(project)
 
 
 def acceptance_gate(project: Project) -> GateResult:
@@ -62,6 +73,18 @@ def acceptance_gate(project: Project) -> GateResult:
     10·satisfied ≥ 9·answered). Until that app exists the gate is open, with nothing missing.
     """
     return GateResult.open()
+
+
+def current_notice(project: Project):
+    """The public notice (一公示) of ``project`` that residents see now: its latest notice
+    posted on or before today (county calendar), or None. ``surveys.notices`` decides.
+
+    It reads ``project.notices.all()``: a page listing many projects prefetches ``"notices"``
+    once, and this runs no query per project.
+    """
+    from surveys.notices import current_notice
+
+    return current_notice(project)
 
 
 @dataclass(frozen=True)

@@ -273,7 +273,7 @@ class CommunityListFilter(admin.SimpleListFilter):
         return [(c.pk, c.name) for c in communities.order_by("name")]
 
     def queryset(self, request, queryset):
-        value = self.value()
+        value = str(self.value() or "")  # an int when the admin counts facets
         if value and value.isdigit():
             return queryset.filter(**{f"{self.path}__pk": value})
         if value:  # a hand-edited URL: show nothing rather than fail
@@ -326,13 +326,13 @@ class NeighbourhoodListFilter(admin.SimpleListFilter):
         if len(choices) > self.max_choices:
             choices = (
                 list(visible.filter(pk=self.value()).values_list("pk", "name"))
-                if (self.value() and self.value().isdigit())
+                if str(self.value() or "").isdigit()
                 else []
             )
         return [(str(pk), name) for pk, name in choices]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
+        if str(self.value() or "").isdigit():
             return queryset.filter(building__neighbourhood__pk=self.value())
         return queryset
 

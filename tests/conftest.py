@@ -145,3 +145,31 @@ def visitor(registers):
     user = make_user(Role.VISITOR, username="visitor")
     VisitTeamFactory(neighbourhoods=[registers.c.neighbourhood], members=[user])
     return user
+
+
+def complete_consultation(project):
+    """Give ``project`` a complete consultation, so the approval gate lets it pass: every
+    household visited (one registered first when the neighbourhood has none), a closed
+    residents' meeting that adopted its task items, and a notice posted in 2020 whose period
+    is long over, without objections. Add the task items first."""
+    import datetime
+
+    from django.utils import timezone
+
+    from surveys import rules
+
+    from .factories import DiscussionFactory, PublicNoticeFactory, VisitFactory
+
+    households = rules.project_households(project)
+    if not households.exists():
+        HouseholdFactory(building=BuildingFactory(neighbourhood=project.neighbourhood))
+    for household in rules.not_visited(households):
+        VisitFactory(household=household)
+    DiscussionFactory(
+        project=project,
+        minutes="会议通过改造方案。",
+        adopted_items=list(project.task_items.all()),
+        closed_at=timezone.now(),
+    )
+    PublicNoticeFactory(project=project, posted_on=datetime.date(2020, 1, 1), period_days=7)
+    return project

@@ -237,3 +237,87 @@ class FundingLineFactory(factory.django.DjangoModelFactory):
     planned = factory.LazyFunction(lambda: _yuan("100000.00"))
     arrived = factory.LazyFunction(lambda: _yuan("0.00"))
     spent = factory.LazyFunction(lambda: _yuan("0.00"))
+
+
+# --- Consultation: visits, discussions, notices, objections ---------------------------------
+
+
+def _day(year: int, month: int, day: int):
+    import datetime
+
+    return datetime.date(year, month, day)
+
+
+class VisitFactory(factory.django.DjangoModelFactory):
+    """A visit that reached its household; pass ``outcome`` for a failed attempt."""
+
+    class Meta:
+        model = "surveys.Visit"
+        skip_postgeneration_save = True
+
+    household = factory.SubFactory(HouseholdFactory)
+    outcome = "reached"
+
+    @factory.post_generation
+    def needs(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.needs.set(extracted)
+
+
+class DiscussionFactory(factory.django.DjangoModelFactory):
+    """An open residents' meeting of a project; ``adopted_items=[…]`` sets what it adopted."""
+
+    class Meta:
+        model = "surveys.Discussion"
+        skip_postgeneration_save = True
+
+    project = factory.SubFactory(ProjectFactory)
+    held_on = factory.LazyFunction(lambda: _day(2026, 2, 20))
+    place = "社区活动室"
+    attendee_count = 40
+
+    @factory.post_generation
+    def proposed_items(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.proposed_items.set(extracted)
+
+    @factory.post_generation
+    def adopted_items(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.adopted_items.set(extracted)
+
+
+class PublicNoticeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "surveys.PublicNotice"
+
+    project = factory.SubFactory(ProjectFactory)
+    content = "改造内容：生态停车位、充电桩"
+    budget = factory.LazyFunction(lambda: _yuan("500000.00"))
+    schedule = "2026年4月至10月"
+    posted_on = factory.LazyFunction(lambda: _day(2026, 3, 1))
+    period_days = 7
+
+
+class ObjectionFactory(factory.django.DjangoModelFactory):
+    """An objection to a notice, unanswered unless ``answered_at`` is given."""
+
+    class Meta:
+        model = "surveys.Objection"
+
+    notice = factory.SubFactory(PublicNoticeFactory)
+    channel = "paper"
+    text = "停车位离窗户太近"
+
+
+class ResidentRequestFactory(factory.django.DjangoModelFactory):
+    """A request received from the opinion book, due by the model's default; pass
+    ``household`` (in ``neighbourhood``), ``status``, ``due_on``, ``received_at`` as needed."""
+
+    class Meta:
+        model = "surveys.ResidentRequest"
+
+    channel = "book"
+    category = "opinion"
+    neighbourhood = factory.SubFactory(NeighbourhoodFactory)
+    text = factory.Sequence(lambda n: f"民情意见{n}")

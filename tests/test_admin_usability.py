@@ -220,3 +220,10 @@ def test_error_pages_speak_to_the_clerk_in_chinese(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "页面不存在" in response.content.decode()
+
+
+def test_the_admin_can_count_facets_of_the_community_filter(client, registers):
+    client.force_login(make_user(Role.OFFICE))
+    for url_name in ["admin:residents_household_changelist", "admin:residents_building_changelist"]:
+        response = client.get(reverse(url_name), {"_facets": "True"})
+        assert response.status_code == 200

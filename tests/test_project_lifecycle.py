@@ -22,7 +22,7 @@ from projects.services import TransitionRefused
 from projects.workflow import TRANSITIONS, GateResult
 from residents.roles import Role
 
-from .conftest import make_user
+from .conftest import complete_consultation, make_user
 from .factories import (
     MilestoneFactory,
     NeighbourhoodFactory,
@@ -53,7 +53,8 @@ def en_client(client):
 
 def project_at(status, *, by, **kwargs):
     """A project brought to ``status`` through the services, ready for its next step: one
-    finished task item, and a neighbourhood with an owners' committee to hand over to."""
+    finished task item, a complete consultation once past draft (``complete_consultation``),
+    and a neighbourhood with an owners' committee to hand over to."""
     if "neighbourhood" not in kwargs:
         committee = OwnersCommitteeFactory()
         kwargs["neighbourhood"] = NeighbourhoodFactory(
@@ -61,6 +62,8 @@ def project_at(status, *, by, **kwargs):
         )
     project = ProjectFactory(**kwargs)
     TaskItemFactory(project=project, planned_quantity=10, completed_quantity=10)
+    if status != Status.DRAFT:
+        complete_consultation(project)
     for transition in TRANSITIONS:
         if project.status == status:
             break
@@ -227,8 +230,10 @@ def test_approval_is_refused_without_task_items(office_user, english):
     with pytest.raises(TransitionRefused) as refused:
         services.approve(project, by=office_user)
 
+    # The meeting's adopted items went with them: the consultation gate says so too.
     assert texts(refused.value.reasons) == [
-        "The project has no task items: list the work to be done first."
+        "The project has no task items: list the work to be done first.",
+        "No closed discussion adopted the plan.",
     ]
     assert Project.objects.get(pk=project.pk).status == Status.CONSULTING
 
@@ -257,12 +262,12 @@ def test_a_closed_gate_that_names_nothing_still_gives_a_reason(office_user, monk
     assert texts(refused.value.reasons) == ["The consultation of the residents is not complete."]
 
 
-def test_the_gates_are_open_until_their_apps_provide_them():
+def test_the_acceptance_gate_is_open_until_its_app_provides_it():
+    # The consultation gate is the surveys app's: see test_approval_gate.py.
     project = ProjectFactory.build()
-    for gate in (workflow.consultation_gate, workflow.acceptance_gate):
-        result = gate(project)
-        assert result
-        assert (result.passed, result.missing) == (True, [])
+    result = workflow.acceptance_gate(project)
+    assert result
+    assert (result.passed, result.missing) == (True, [])
     assert not GateResult.closed(["x"])
 
 
@@ -342,7 +347,8 @@ def test_refusal_reasons_preview_what_a_step_would_say(office_user, english):
     project.task_items.all().delete()
 
     assert texts(services.refusal_reasons(project, "approve")) == [
-        "The project has no task items: list the work to be done first."
+        "The project has no task items: list the work to be done first.",
+        "No closed discussion adopted the plan.",
     ]
     assert services.refusal_reasons(project, "start_consultation") != []
     with pytest.raises(ValueError):
@@ -681,7 +687,7 @@ def test_a_bulk_approval_reports_each_failed_guard(en_client, office_user):
     assert Project.objects.get(pk=empty.pk).status == Status.CONSULTING
     assert (
         f"Approve refused for “{empty.name}”: The project has no task items: list the work "
-        "to be done first." in shown_messages(response)
+        "to be done first. No closed discussion adopted the plan." in shown_messages(response)
     )
 
 

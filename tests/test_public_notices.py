@@ -3,12 +3,15 @@
 import pytest
 from django.urls import reverse
 
+from projects.models import Project
+
 from .factories import (
     DisclosureFactory,
     HouseholdFactory,
     NeighbourhoodFactory,
     PhotoFactory,
     ProjectFactory,
+    PublicNoticeFactory,
     UserFactory,
 )
 
@@ -161,29 +164,34 @@ def test_the_pages_show_no_personal_data(client, registers):
 def test_the_index_runs_a_fixed_number_of_queries(client, django_assert_num_queries):
     DisclosureFactory(is_public=True)
     # the projects with their neighbourhoods, communities and counts of public documents
-    # (one query); the savepoint and release of the request's transaction
-    with django_assert_num_queries(3):
+    # (one query), their notices (one query, for the mark of an open notice); the savepoint
+    # and release of the request's transaction
+    with django_assert_num_queries(4):
         client.get(INDEX)
     for _ in range(5):
         project = DisclosureFactory(is_public=True).project
         DisclosureFactory(project=project, is_public=True)
         DisclosureFactory(project=project, is_public=False)
-    with django_assert_num_queries(3):
+    for project in Project.objects.all():
+        PublicNoticeFactory.create_batch(2, project=project)
+    with django_assert_num_queries(4):
         assert len(client.get(INDEX).context["projects"]) == 6
 
 
 def test_a_project_page_runs_a_fixed_number_of_queries(client, django_assert_num_queries):
     project = DisclosureFactory(is_public=True).project
-    # the project with its neighbourhood and community, its public documents, its before and
-    # after photos; the savepoint and release of the request's transaction
-    with django_assert_num_queries(5):
+    # the project with its neighbourhood and community, its notices (for the current one),
+    # its public documents, its before and after photos; the savepoint and release of the
+    # request's transaction
+    with django_assert_num_queries(6):
         client.get(detail(project))
     for category in ["household_records", "procedures", "tender", "engineering", "acceptance"]:
         DisclosureFactory(project=project, category=category, is_public=True)
         DisclosureFactory(project=project, category=category, is_public=False)
     for stage in ["before", "during", "after"]:
         PhotoFactory.create_batch(3, project=project, stage=stage, is_public=True)
-    with django_assert_num_queries(5):
+    PublicNoticeFactory.create_batch(3, project=project)
+    with django_assert_num_queries(6):
         response = client.get(detail(project))
     assert len(response.context["project"].public_disclosures) == 6
     assert len(response.context["project"].public_photos) == 6

@@ -27,7 +27,7 @@ from residents.admin import (
     ScopedModelAdmin,
 )
 
-from .. import services
+from .. import services, workflow
 from ..models import Milestone, PhaseDuration, Project, ProjectTransition
 from ..workflow import TRANSITIONS, TRANSITIONS_BY_NAME, Transition, available_transitions
 from .history import ScopedHistoryAdmin
@@ -283,6 +283,14 @@ class ProjectAdmin(ScopedHistoryAdmin, ScopedModelAdmin):
             context["plan_schedule_url"] = reverse(
                 f"{self.admin_site.name}:projects_project_plan_schedule", args=[obj.pk]
             )
+        if (
+            change
+            and obj is not None
+            and obj.status in (Project.Status.DRAFT, Project.Status.CONSULTING)
+        ):
+            # Before the approval: what the consultation still lacks, and what residents
+            # asked for beside the plan (要什么改什么).
+            context["consultation_panel"] = workflow.consultation_panel(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- Change history: the status changes shown by label ------------------------------

@@ -1,13 +1,17 @@
 """Load the Shiquan demo county (idempotent); ``--scale N`` also adds synthetic neighbourhoods.
 
-The data and the logic live in ``residents/demo.py``; this command parses, calls and prints.
+The data and the logic live in each app's ``demo.py`` (registers, projects, consultation);
+this command calls them in order, since only it may know every app, and prints.
 """
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from projects import demo as project_demo
 from residents import demo
+from surveys import demo as consultation_demo
+from surveys import links
 
 
 class Command(BaseCommand):
@@ -27,12 +31,19 @@ class Command(BaseCommand):
                 "(4–30 buildings of 20–60 households each), for load and benchmark work."
             ),
         )
+        parser.add_argument(
+            "--base-url",
+            default="http://127.0.0.1:8000",
+            help="Where the site is served, for the household links printed to try.",
+        )
 
-    def handle(self, *args, scale, verbosity, **options):
+    def handle(self, *args, scale, verbosity, base_url, **options):
         if scale < 0:
             raise CommandError("--scale takes a number of neighbourhoods, 0 or more.")
         result = demo.load_demo(demo_mode=settings.ANJU_DEMO)
-        projects = project_demo.load_projects()
+        projects = project_demo.load_projects(consult=consultation_demo.consult)
+        office = get_user_model().objects.filter(username="office").first()
+        consultation_demo.load_requests(by=office)
         if scale:
             final = demo.ensure_synthetic(
                 scale, progress=self._print_progress if verbosity >= 1 else None
@@ -44,6 +55,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Demo projects: {projects.created} created, {projects.existing} already there"
             )
+            self._print_household_links(base_url)
 
     def _print_progress(self, progress: demo.SyntheticProgress):
         self.stdout.write(
@@ -75,6 +87,17 @@ class Command(BaseCommand):
                 "ANJU_DEMO is off, so no account was given the demo password. For a local "
                 "demonstration run with DJANGO_DEBUG=True ANJU_DEMO=True (make run does)."
             )
+
+    def _print_household_links(self, base_url):
+        """Fresh links of a few households where a notice is open, to try the residents'
+        pages; only hashes are stored, so they are issued anew at every run."""
+        self.stdout.write("")
+        self.stdout.write(
+            self.style.MIGRATE_HEADING("Household links to try (issued anew at each run)")
+        )
+        for household in consultation_demo.households_to_try():
+            token = links.issue_link(household)
+            self.stdout.write(f"  {household.address}  {base_url.rstrip('/')}/h/{token}/")
 
 
 def _width(text: str) -> int:
