@@ -81,6 +81,12 @@ class VisitTeamFilter(admin.SimpleListFilter):
         return queryset
 
 
+def own_team_id(user) -> int | None:
+    """The id of the one visit team ``user`` belongs to, or None (none, or several)."""
+    teams = list(VisitTeam.objects.filter(members=user).values_list("pk", flat=True)[:2])
+    return teams[0] if len(teams) == 1 else None
+
+
 def kinds_offered(current=()):
     """The catalogue kinds a form offers: those in use, and any already chosen."""
     return CatalogueKind.objects.filter(Q(is_active=True) | Q(pk__in=list(current)))
@@ -172,9 +178,7 @@ class VisitAdmin(PersonalDataMixin, ScopedHistoryAdmin, ScopedModelAdmin):
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         if "team" not in initial:
-            teams = list(VisitTeam.objects.filter(members=request.user).values_list("pk")[:2])
-            if len(teams) == 1:  # a team member records for their own team
-                initial["team"] = teams[0][0]
+            initial["team"] = own_team_id(request.user)  # a member records for their team
         return initial
 
     def save_model(self, request, obj, form, change):
@@ -244,10 +248,8 @@ class VisitAdmin(PersonalDataMixin, ScopedHistoryAdmin, ScopedModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         data = request.GET.copy()
-        if not data.get("team"):
-            teams = list(VisitTeam.objects.filter(members=request.user).values_list("pk")[:2])
-            if len(teams) == 1:
-                data["team"] = str(teams[0][0])
+        if not data.get("team") and (team_id := own_team_id(request.user)):
+            data["team"] = str(team_id)  # a team member's own list straight away
         form = WorkListForm(data if data.get("team") else None, user=request.user)
         households = None
         if form.is_valid():
@@ -270,7 +272,7 @@ class VisitAdmin(PersonalDataMixin, ScopedHistoryAdmin, ScopedModelAdmin):
         context = {
             **self._page_context(request, _("Work list")),
             "form": form,
-            "team": form.cleaned_data.get("team") if form.is_bound and form.is_valid() else None,
+            "team": form.cleaned_data["team"] if households is not None else None,
             "households": households,
             "today": timezone.localdate(),
         }
