@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from projects.models import CatalogueKind, Project, TaskItem
@@ -171,7 +172,7 @@ class PublicNotice(models.Model):
     )
     content = models.TextField(_("renovation content"))
     budget = models.DecimalField(_("budget (yuan)"), max_digits=14, decimal_places=2)
-    schedule = models.TextField(_("schedule"))
+    schedule = models.TextField(pgettext_lazy("plan", "schedule"))
     posted_on = models.DateField(_("posted on"))
     period_days = models.PositiveSmallIntegerField(
         _("notice period (days)"), default=default_notice_days
@@ -325,7 +326,10 @@ class ResidentRequest(models.Model):
 
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     category = models.CharField(
-        _("category"), max_length=12, choices=Category.choices, default=Category.OPINION
+        pgettext_lazy("request", "category"),
+        max_length=12,
+        choices=Category.choices,
+        default=Category.OPINION,
     )
     neighbourhood = models.ForeignKey(
         Neighbourhood,

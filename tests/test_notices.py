@@ -544,7 +544,7 @@ def test_after_its_period_the_notice_stays_on_the_public_page_marked_closed(
     body = client.get(reverse("projects:notice_detail", args=[notice.project.pk])).content
     index = client.get(reverse("projects:notice_index"))
 
-    assert "ended on 2026-03-07" in body.decode() and "生态停车位" in body.decode()
+    assert "公示期已于 2026-03-07 结束" in body.decode() and "生态停车位" in body.decode()
     assert [p.notice_is_open for p in index.context["projects"]] == [False]
     assert "badge open" not in index.content.decode()
 

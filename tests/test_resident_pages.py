@@ -233,7 +233,7 @@ def test_refused_photo_keeps_what_was_typed_and_says_why(client, home):
     assert "楼道积水严重</textarea>" in page
     assert re.search(rf'value="{kind.pk}"[^>]*checked', page)
     assert 'value="complaint"' in page and re.search(r'value="complaint"[^>]*checked', page)
-    assert "JPEG, PNG" in page  # the reason, from projects.images
+    assert "JPEG、PNG" in page  # the reason, from projects.images (in Chinese)
     assert not ResidentRequest.objects.exists()
 
 

@@ -317,7 +317,10 @@ class ClosedFilter(admin.SimpleListFilter):
     parameter_name = "closed"
 
     def lookups(self, request, model_admin):
-        return [("yes", _("Closed")), ("no", _("Open"))]
+        return [
+            ("yes", pgettext_lazy("meeting", "Closed")),
+            ("no", pgettext_lazy("meeting", "Open")),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
