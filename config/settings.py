@@ -182,6 +182,9 @@ CACHES = {
     )
 }
 RATELIMIT_VIEW = "surveys.views.rate_limited"
+# Behind a proxy, the request header that carries the visitor's address (for example
+# HTTP_X_REAL_IP), so that rate limits count per visitor and not per proxy.
+RATELIMIT_IP_META_KEY = env("ANJU_CLIENT_IP_HEADER", default=None)
 
 # --- The programme's own settings -----------------------------------------------------------
 

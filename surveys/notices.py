@@ -164,6 +164,8 @@ def paper_objection_refusals(
     reasons = _text_refusals(text) + _household_refusals(notice, household)
     if submitted_on is None:
         reasons.append(_("Say on which day the objection was handed in."))
+    elif submitted_on > timezone.localdate():
+        reasons.append(_("An objection cannot have been handed in on a day still to come."))
     elif not notice.posted_on <= submitted_on <= notice.last_day:
         reasons.append(
             _say(

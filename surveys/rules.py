@@ -60,12 +60,13 @@ def _date(day: datetime.date) -> str:
 
 
 def failed_attempts() -> Coalesce:
-    """For the outer household (``OuterRef("pk")``): how many visits failed to reach it."""
+    """For the outer household (``OuterRef("pk")``): on how many different days visits failed
+    to reach it (two entries of one day are one attempt)."""
     counted = (
         Visit.objects.filter(household=OuterRef("pk"), outcome__in=FAILED_OUTCOMES)
         .order_by()
         .values("household")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("visited_on", distinct=True))
         .values("n")
     )
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)

@@ -10,8 +10,9 @@ Every response of these pages:
 - is rate-limited per client IP: ``PAGE_RATE`` for any request (each one looks a token up),
   ``POST_RATE`` for submissions; over the limit, ``rate_limited`` answers 429;
 - answers an unknown, revoked or malformed token with the same friendly 404 page;
-- carries ``Cache-Control: no-store`` and ``Referrer-Policy: no-referrer``, so the token
-  stays out of caches and out of the referrers of links followed from the page;
+- carries ``Cache-Control: no-store`` and ``Referrer-Policy: same-origin``, so the token
+  stays out of caches and out of the referrers of links to other sites (``no-referrer``
+  would make browsers post with ``Origin: null``, which CSRF protection rightly refuses);
 - never writes the token to the log: the 404 and 429 answers are logged here with the path
   masked (``/h/…/``) instead of by Django's request logger.
 
@@ -54,7 +55,7 @@ _UNSET = object()
 def _private(response):
     """No copy in any cache, no referrer that carries the token, no search engine."""
     add_never_cache_headers(response)
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

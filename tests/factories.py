@@ -1,5 +1,7 @@
 """factory_boy factories for the registers and accounts."""
 
+import datetime
+
 import factory
 from django.contrib.auth import get_user_model
 
@@ -257,6 +259,10 @@ class VisitFactory(factory.django.DjangoModelFactory):
 
     household = factory.SubFactory(HouseholdFactory)
     outcome = "reached"
+    # Each visit on a day of its own: two failed attempts count only on different days.
+    visited_on = factory.Sequence(
+        lambda n: datetime.date.today() - datetime.timedelta(days=n % 300 + 1)
+    )
 
     @factory.post_generation
     def needs(self, create, extracted, **kwargs):

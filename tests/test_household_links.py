@@ -313,7 +313,7 @@ def test_printing_cards_issues_fresh_links_and_revokes_the_old(client, registers
 
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     page = response.content.decode()
     assert page.count('<div class="household-card">') == 2
     assert page.count('<svg width="') == 2  # the QR codes, inline

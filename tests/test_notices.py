@@ -573,3 +573,24 @@ def test_the_index_flags_only_projects_with_an_open_notice(client, registers, mo
     flags = {p.pk: p.notice_is_open for p in response.context["projects"]}
     assert flags == {open_project.pk: True, over.pk: False, plain.project.pk: False}
     assert response.content.decode().count('class="badge open"') == 1
+
+
+def test_a_paper_objection_cannot_be_dated_in_the_future():
+    import datetime
+
+    from django.utils import timezone
+
+    from projects.services import Refused
+    from surveys.notices import record_paper_objection
+
+    from .factories import PublicNoticeFactory
+
+    notice = PublicNoticeFactory(posted_on=timezone.localdate(), period_days=7)
+    with pytest.raises(Refused):
+        record_paper_objection(
+            notice,
+            text="反对在楼下加装充电桩",
+            submitted_on=timezone.localdate() + datetime.timedelta(days=2),
+            by=None,
+        )
+    assert not notice.objections.exists()

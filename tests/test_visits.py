@@ -560,3 +560,18 @@ def test_record_visit_keeps_the_visitor_and_the_needs(registers, visitor):
     assert visit.visited_on == timezone.localdate()
     assert list(visit.needs.all()) == [lights]
     assert not _is_visited(registers.c.household)
+
+
+def test_two_failed_entries_of_one_day_are_one_attempt():
+    import datetime
+
+    from surveys.rules import coverage
+
+    from .factories import HouseholdFactory, VisitFactory
+
+    household = HouseholdFactory()
+    day = datetime.date(2026, 11, 20)
+    VisitFactory.create_batch(2, household=household, outcome="not_at_home", visited_on=day)
+    assert coverage(household.building.neighbourhood) == (0, 1)
+    VisitFactory(household=household, outcome="not_at_home", visited_on=day.replace(day=23))
+    assert coverage(household.building.neighbourhood) == (1, 1)

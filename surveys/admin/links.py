@@ -236,7 +236,7 @@ class HouseholdLinkAdmin(ScopedModelAdmin):
         else:
             response = self._confirm_cards(request, building, households)
         add_never_cache_headers(response)
-        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Referrer-Policy"] = "same-origin"
         return response
 
     def _confirm_cards(self, request, building, households, selected=None):
