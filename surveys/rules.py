@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db.models import (
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Q,
@@ -224,12 +225,19 @@ def demand_beside_plan(project: Project) -> QuerySet[CatalogueKind]:
 
 
 def adopting_discussions(project: Project) -> QuerySet[Discussion]:
-    """The closed discussions of ``project`` that adopted at least one of its plan items."""
-    adopted = Discussion.adopted_items.through.objects.filter(
-        discussion=OuterRef("pk"), taskitem__project=project
+    """The closed discussions of ``project`` that adopted its plan: every one of its task
+    items, by more votes for than against."""
+    through = Discussion.adopted_items.through
+    adopted = through.objects.filter(discussion=OuterRef("pk"), taskitem__project=project)
+    left_out = TaskItem.objects.filter(project=project).exclude(
+        pk__in=through.objects.filter(discussion=OuterRef(OuterRef("pk"))).values("taskitem_id")
     )
-    return Discussion.objects.filter(project=project, closed_at__isnull=False).filter(
-        Exists(adopted)
+    return (
+        Discussion.objects.filter(
+            project=project, closed_at__isnull=False, votes_for__gt=F("votes_against")
+        )
+        .filter(Exists(adopted))
+        .exclude(Exists(left_out))
     )
 
 

@@ -281,6 +281,8 @@ class DiscussionFactory(factory.django.DjangoModelFactory):
     held_on = factory.LazyFunction(lambda: _day(2026, 2, 20))
     place = "社区活动室"
     attendee_count = 40
+    votes_for = 36
+    votes_against = 1
 
     @factory.post_generation
     def proposed_items(self, create, extracted, **kwargs):

@@ -405,3 +405,25 @@ def test_the_panel_costs_a_fixed_number_of_queries(
 
     assert (panel.visited, panel.households) == (1, households + 1)
     assert len(panel.demand) >= 3
+
+
+@pytest.mark.parametrize(
+    ("adopt_all", "votes_for", "votes_against", "adopted"),
+    [(True, 30, 2, True), (False, 30, 2, False), (True, 5, 20, False), (True, 10, 10, False)],
+)
+def test_the_meeting_must_adopt_the_whole_plan_by_a_majority(
+    adopt_all, votes_for, votes_against, adopted
+):
+    from .factories import DiscussionFactory, ProjectFactory, TaskItemFactory
+
+    project = ProjectFactory()
+    items = TaskItemFactory.create_batch(3, project=project)
+    DiscussionFactory(
+        project=project,
+        minutes="表决结果见附件。",
+        adopted_items=items if adopt_all else items[:2],
+        votes_for=votes_for,
+        votes_against=votes_against,
+        closed_at=timezone.now(),
+    )
+    assert rules.adopting_discussions(project).exists() is adopted
