@@ -65,8 +65,9 @@ class ScheduleRefused(Refused):
     """The schedule could not be planned (no deadline, or no standard phase durations)."""
 
 
-def _say(message, **params) -> Promise:
-    """``message % params``, translated when it is shown rather than when it is said."""
+def say(message, **params) -> Promise:
+    """``message % params``, translated when it is shown rather than when it is said (the
+    reasons of every refusal in Anju are made with it)."""
     return lazy(lambda: str(message) % {k: str(v) for k, v in params.items()}, str)()
 
 
@@ -98,7 +99,7 @@ def _completion_guard(project: Project) -> list:
     if not items:
         return [_("The project has no task items.")]
     return [
-        _say(
+        say(
             _("“%(item)s” is not finished: %(completed)s of %(planned)s done."),
             item=item.description or item.kind,
             completed=_quantity(item.completed_quantity),
@@ -118,7 +119,7 @@ def _hand_over_guard(project: Project) -> list:
     if neighbourhood.property_company_id or neighbourhood.owners_committee_id:
         return []
     return [
-        _say(
+        say(
             _(
                 "“%(neighbourhood)s” has neither a property company nor an owners' committee "
                 "to take the project over."
@@ -148,7 +149,7 @@ def refusal_reasons(project: Project, name: str) -> list:
     taken). Reads the project as given, without locking it: for showing beside a button."""
     transition = _transition(name)
     if project.status != transition.source:
-        return [_say(transition.wrong_status, status=Project.Status(project.status).label)]
+        return [say(transition.wrong_status, status=Project.Status(project.status).label)]
     guard = GUARDS.get(transition.name)
     return guard(project) if guard else []
 
@@ -298,7 +299,7 @@ def plan_schedule(project: Project, *, by=None) -> list[Milestone]:
         missing = [phase for phase in Phase if phase not in days]
         if missing:
             raise ScheduleRefused(
-                _say(_("The phase “%(phase)s” has no standard duration."), phase=phase.label)
+                say(_("The phase “%(phase)s” has no standard duration."), phase=phase.label)
                 for phase in missing
             )
         existing = {m.kind: m for m in Milestone.objects.filter(project=locked)}

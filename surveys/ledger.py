@@ -22,12 +22,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.functional import Promise, lazy
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from projects.images import ProcessedImage, process_upload
 from projects.models import CatalogueKind
-from projects.services import Refused
+from projects.services import Refused, say
 from residents.models import Household, Neighbourhood
 
 from .models import ResidentRequest
@@ -55,11 +55,6 @@ STAFF_CHANNELS = (Channel.BOX, Channel.HOTLINE, Channel.BOOK)
 
 class RequestRefused(Refused):
     """A request could not be recorded or moved on; ``reasons`` says why."""
-
-
-def _say(message, **params) -> Promise:
-    """``message % params``, translated when it is shown rather than when it is said."""
-    return lazy(lambda: str(message) % {k: str(v) for k, v in params.items()}, str)()
 
 
 def due_date(received_on: datetime.date | None = None) -> datetime.date:
@@ -100,7 +95,7 @@ def record_refusals(
         reasons.append(_("Say which neighbourhood the request concerns."))
     elif household is not None and household.building.neighbourhood_id != neighbourhood.pk:
         reasons.append(
-            _say(
+            say(
                 _("The household does not live in “%(neighbourhood)s”."),
                 neighbourhood=neighbourhood.name,
             )
@@ -132,7 +127,7 @@ _WRONG_STATUS = {
 
 
 def _wrong_status(resident_request: ResidentRequest, step: str) -> Promise:
-    return _say(_WRONG_STATUS[step], status=Status(resident_request.status).label)
+    return say(_WRONG_STATUS[step], status=Status(resident_request.status).label)
 
 
 def _safe_photo(photo):

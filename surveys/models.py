@@ -17,6 +17,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from projects.models import CatalogueKind, Project, TaskItem
+from projects.querysets import ProjectRecordQuerySet
 from residents.models import BuildingHead, CommitteeMember, Household, Neighbourhood, VisitTeam
 from residents.scoping import NeighbourhoodScopedQuerySet
 
@@ -94,10 +95,6 @@ class Visit(models.Model):
 
 
 # --- One discussion (一议) ------------------------------------------------------------------
-
-
-class ProjectRecordQuerySet(NeighbourhoodScopedQuerySet):
-    scope_path = "project__neighbourhood"
 
 
 class Discussion(models.Model):

@@ -16,11 +16,10 @@ from django.db import models, transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Project
-from projects.services import Refused
+from projects.services import Refused, say
 from residents.models import Household
 
 from .models import Objection, PublicNotice
@@ -52,11 +51,6 @@ class NoticeStatus(models.TextChoices):
     OPEN = "open", _("Open for objections")
     AWAITING_ANSWERS = "awaiting_answers", _("Awaiting answers")
     PASSED = "passed", _("Passed")
-
-
-def _say(message, **params) -> Promise:
-    """``message % params``, translated when it is shown rather than when it is said."""
-    return lazy(lambda: str(message) % {k: str(v) for k, v in params.items()}, str)()
 
 
 # --- Reads --------------------------------------------------------------------------------
@@ -121,7 +115,7 @@ def period_refusals(period_days: int | None) -> list:
     notice period (``ANJU_NOTICE_DAYS``), never shorter (rule 1 of DESIGN.md)."""
     minimum = settings.ANJU_NOTICE_DAYS
     if period_days is not None and period_days < minimum:
-        return [_say(_("A notice stays posted for at least %(days)s days."), days=minimum)]
+        return [say(_("A notice stays posted for at least %(days)s days."), days=minimum)]
     return []
 
 
@@ -146,7 +140,7 @@ def _household_refusals(notice: PublicNotice, household: Household | None) -> li
     if project.merged_neighbourhoods.filter(pk=neighbourhood_id).exists():
         return []
     return [
-        _say(
+        say(
             _("The household does not live in a neighbourhood of “%(project)s”."),
             project=project,
         )
@@ -168,7 +162,7 @@ def paper_objection_refusals(
         reasons.append(_("An objection cannot have been handed in on a day still to come."))
     elif not notice.posted_on <= submitted_on <= notice.last_day:
         reasons.append(
-            _say(
+            say(
                 _(
                     "The objection was handed in on %(day)s, outside the notice period "
                     "(%(first)s to %(last)s): it cannot be recorded against this notice."
@@ -184,14 +178,14 @@ def paper_objection_refusals(
 def _link_refusals(notice, household, text, today) -> list:
     if today < notice.posted_on:
         return [
-            _say(
+            say(
                 _("The plan is not posted yet: objections are accepted from %(first)s."),
                 first=notice.posted_on.isoformat(),
             )
         ]
     if notice.period_ended(today):
         return [
-            _say(
+            say(
                 _("The notice period ended on %(last)s: objections are no longer accepted."),
                 last=notice.last_day.isoformat(),
             )
