@@ -260,11 +260,15 @@ class PersonalDataMixin:
 
 
 class CommunityListFilter(admin.SimpleListFilter):
-    """Filter by community, offering only the communities the user works in."""
+    """Filter by community, offering only the communities the user works in.
+
+    The rows reach their community through their neighbourhood, along the ``scope_path`` of
+    their scoped queryset (a household: ``building__neighbourhood__community``); rows without
+    one (owners' committees) have a ``community`` of their own.
+    """
 
     title = _("community")
     parameter_name = "community"
-    path = "community"
 
     def lookups(self, request, model_admin):
         communities = Region.objects.filter(level=Region.Level.COMMUNITY).filter(
@@ -272,21 +276,18 @@ class CommunityListFilter(admin.SimpleListFilter):
         )
         return [(c.pk, c.name) for c in communities.order_by("name")]
 
+    @staticmethod
+    def community_path(queryset) -> str:
+        neighbourhood = getattr(queryset, "scope_path", None)
+        return f"{neighbourhood}__community" if neighbourhood else "community"
+
     def queryset(self, request, queryset):
         value = str(self.value() or "")  # an int when the admin counts facets
         if value and value.isdigit():
-            return queryset.filter(**{f"{self.path}__pk": value})
+            return queryset.filter(**{f"{self.community_path(queryset)}__pk": value})
         if value:  # a hand-edited URL: show nothing rather than fail
             return queryset.none()
         return queryset
-
-
-class BuildingCommunityFilter(CommunityListFilter):
-    path = "neighbourhood__community"
-
-
-class HouseholdCommunityFilter(CommunityListFilter):
-    path = "building__neighbourhood__community"
 
 
 class EligibilityFilter(admin.SimpleListFilter):
@@ -516,7 +517,7 @@ class BuildingAdmin(ScopedModelAdmin):
         "household_total",
     ]
     list_display_links = ["number"]
-    list_filter = [BuildingCommunityFilter, "has_elevator"]
+    list_filter = [CommunityListFilter, "has_elevator"]
     list_select_related = ["neighbourhood"]
     search_fields = ["neighbourhood__name", "=number"]
     autocomplete_fields = ["neighbourhood"]
@@ -543,7 +544,7 @@ class HouseholdAdmin(PersonalDataMixin, RegisterExportMixin, ScopedModelAdmin):
         "disabled",
         "occupancy",
     ]
-    list_filter = [HouseholdCommunityFilter, NeighbourhoodListFilter, "occupancy"]
+    list_filter = [CommunityListFilter, NeighbourhoodListFilter, "occupancy"]
     list_select_related = ["building__neighbourhood"]
     search_fields = ["head_name", "building__neighbourhood__name", "=room", "phone", "id_number"]
     autocomplete_fields = ["building"]
@@ -619,7 +620,7 @@ class OwnersCommitteeAdmin(ScopedModelAdmin):
 class BuildingHeadAdmin(PersonalDataMixin, ScopedModelAdmin):
     personal_fields = PersonalDataMixin.PERSON_NAME
     list_display = ["name", "phone", "neighbourhood", "building", "elected_on"]
-    list_filter = [BuildingCommunityFilter]
+    list_filter = [CommunityListFilter]
     list_select_related = ["neighbourhood", "building__neighbourhood"]
     search_fields = ["name", "neighbourhood__name", "phone"]
     autocomplete_fields = ["neighbourhood", "building", "household"]

@@ -529,3 +529,29 @@ def test_visit_team_counts_are_the_whole_teams_whoever_reads_them(client, regist
         [listed] = response.context["cl"].result_list
         assert listed == team
         assert (listed.n_members, listed.n_neighbourhoods) == (3, 2)
+
+
+def test_every_community_filter_finds_the_community_of_its_rows(client, office_user, registers):
+    """Each admin list filtered by community reaches the community along its rows' own path
+    (``CommunityListFilter.community_path``): a wrong path would fail or show other rows."""
+    from django.contrib import admin as django_admin
+
+    from residents.admin import CommunityListFilter
+
+    client.force_login(office_user)
+    community = registers.a.community
+    lists = [
+        model
+        for model, model_admin in django_admin.site._registry.items()
+        if CommunityListFilter in model_admin.list_filter
+    ]
+    assert len(lists) >= 12
+    for model in lists:
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        response = client.get(url, {"community": community.pk})
+        assert response.status_code == 200, model
+        path = CommunityListFilter.community_path(model._default_manager.all())
+        shown = response.context["cl"].result_list
+        assert all(
+            model._default_manager.filter(pk=row.pk, **{path: community}).exists() for row in shown
+        ), model

@@ -65,10 +65,6 @@ class DisclosureInline(AnjuTabularInline):
     extra = 0
 
 
-class ProjectCommunityFilter(CommunityListFilter):
-    path = "project__neighbourhood__community"
-
-
 class ProjectCommunityMixin:
     @admin.display(description=_("community"), ordering="project__neighbourhood__community__name")
     def community(self, obj):
@@ -80,7 +76,7 @@ class PhotoAdmin(ThumbnailMixin, ProjectCommunityMixin, ScopedHistoryAdmin, Scop
     form = PhotoForm
     list_display = ["preview", "__str__", "project", "stage", "community", "taken_on", "is_public"]
     list_display_links = ["preview", "__str__"]
-    list_filter = ["stage", "is_public", ProjectCommunityFilter]
+    list_filter = ["stage", "is_public", CommunityListFilter]
     list_select_related = ["project__neighbourhood__community"]
     search_fields = ["caption", "project__name", "project__neighbourhood__name"]
     autocomplete_fields = ["project"]
@@ -108,7 +104,7 @@ class DisclosureAdmin(ProjectCommunityMixin, ScopedHistoryAdmin, ScopedModelAdmi
 
     form = DisclosureForm
     list_display = ["title", "project", "community", "category", "is_public", "published_at"]
-    list_filter = ["category", "is_public", ProjectCommunityFilter]
+    list_filter = ["category", "is_public", CommunityListFilter]
     list_select_related = ["project__neighbourhood__community"]
     search_fields = ["title", "project__name", "project__neighbourhood__name"]
     autocomplete_fields = ["project"]

@@ -183,10 +183,6 @@ class ProjectFiguresMixin:
         return str(funding_summary(obj)) if obj is not None and obj.pk else "—"
 
 
-class TaskItemCommunityFilter(CommunityListFilter):
-    path = "project__neighbourhood__community"
-
-
 @admin.register(TaskItem)
 class TaskItemAdmin(KindUnitMixin, ScopedHistoryAdmin, ScopedModelAdmin):
     """Every task item the user may see, across projects: to follow one kind of work, or a
@@ -207,7 +203,7 @@ class TaskItemAdmin(KindUnitMixin, ScopedHistoryAdmin, ScopedModelAdmin):
     list_filter = [
         "kind",
         "status",
-        TaskItemCommunityFilter,
+        CommunityListFilter,
         "kind__group",
         "kind__national_class",
         "project__batch_year",
@@ -255,7 +251,7 @@ class FundingLineAdmin(ScopedHistoryAdmin, ScopedModelAdmin):
     """Every funding line the user may see: to follow one source of money through the county."""
 
     list_display = ["project", "source", "description", "planned", "arrived", "spent"]
-    list_filter = ["source", TaskItemCommunityFilter, "project__batch_year"]
+    list_filter = ["source", CommunityListFilter, "project__batch_year"]
     list_select_related = ["project"]
     search_fields = ["project__name", "project__neighbourhood__name", "description"]
     autocomplete_fields = ["project"]

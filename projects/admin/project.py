@@ -64,10 +64,6 @@ class ProjectTransitionInline(AnjuTabularInline):
         return False
 
 
-class ProjectCommunityFilter(CommunityListFilter):
-    path = "neighbourhood__community"
-
-
 class ScheduleFilter(admin.SimpleListFilter):
     """Behind its backward plan or not (``ProjectQuerySet.behind_schedule``)."""
 
@@ -106,7 +102,7 @@ class ProjectAdmin(ScopedHistoryAdmin, ScopedModelAdmin):
         "deadline",
         "behind_schedule",
     ]
-    list_filter = ["status", "batch_year", ProjectCommunityFilter, ScheduleFilter]
+    list_filter = ["status", "batch_year", CommunityListFilter, ScheduleFilter]
     list_select_related = ["neighbourhood"]
     search_fields = ["name", "neighbourhood__name"]
     autocomplete_fields = ["neighbourhood", "merged_neighbourhoods", "responsible"]

@@ -49,10 +49,6 @@ from ..models import Discussion, Visit
 # --- Visits (一访) ------------------------------------------------------------------------------
 
 
-class VisitCommunityFilter(CommunityListFilter):
-    path = "household__building__neighbourhood__community"
-
-
 class VisitNeighbourhoodFilter(NeighbourhoodListFilter):
     def queryset(self, request, queryset):
         if self.value() and self.value().isdigit():
@@ -142,7 +138,7 @@ class VisitAdmin(PersonalDataMixin, ScopedHistoryAdmin, ScopedModelAdmin):
         "visitor",
     ]
     list_display_links = ["visited_on", "household_address"]
-    list_filter = ["outcome", VisitCommunityFilter, VisitNeighbourhoodFilter, VisitTeamFilter]
+    list_filter = ["outcome", CommunityListFilter, VisitNeighbourhoodFilter, VisitTeamFilter]
     list_select_related = ["household__building__neighbourhood", "team", "visitor"]
     search_fields = [
         "household__building__neighbourhood__name",
@@ -308,10 +304,6 @@ class WorkListForm(forms.Form):
 # --- Residents' meetings (一议) -------------------------------------------------------------------
 
 
-class DiscussionCommunityFilter(CommunityListFilter):
-    path = "project__neighbourhood__community"
-
-
 class ClosedFilter(admin.SimpleListFilter):
     title = _("closed")
     parameter_name = "closed"
@@ -474,7 +466,7 @@ class DiscussionAdmin(ScopedHistoryAdmin, ScopedModelAdmin):
         "adopted_total",
         "closed_at",
     ]
-    list_filter = [ClosedFilter, DiscussionCommunityFilter]
+    list_filter = [ClosedFilter, CommunityListFilter]
     list_select_related = ["project"]
     search_fields = ["project__name", "place"]
     autocomplete_fields = ["project", "building_heads", "households"]

@@ -66,10 +66,6 @@ class LinkStateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class LinkCommunityFilter(CommunityListFilter):
-    path = "household__building__neighbourhood__community"
-
-
 @admin.register(HouseholdLink)
 class HouseholdLinkAdmin(ScopedModelAdmin):
     list_display = [
@@ -81,7 +77,7 @@ class HouseholdLinkAdmin(ScopedModelAdmin):
         "last_used_at",
         "revoked_at",
     ]
-    list_filter = [LinkStateFilter, LinkCommunityFilter]
+    list_filter = [LinkStateFilter, CommunityListFilter]
     list_select_related = ["household__building__neighbourhood", "created_by"]
     search_fields = ["household__building__neighbourhood__name", "=household__room"]
     fields = ["household", "state", "created_at", "created_by", "last_used_at", "revoked_at"]

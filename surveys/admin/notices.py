@@ -216,10 +216,6 @@ class PublicNoticeForm(forms.ModelForm):
         return period_days
 
 
-class NoticeCommunityFilter(CommunityListFilter):
-    path = "project__neighbourhood__community"
-
-
 @admin.register(PublicNotice)
 class PublicNoticeAdmin(ScopedHistoryAdmin, ScopedModelAdmin):
     form = PublicNoticeForm
@@ -234,7 +230,7 @@ class PublicNoticeAdmin(ScopedHistoryAdmin, ScopedModelAdmin):
         "objection_total",
         "unanswered_total",
     ]
-    list_filter = [NoticeCommunityFilter]
+    list_filter = [CommunityListFilter]
     list_select_related = ["project__neighbourhood__community"]
     search_fields = ["project__name", "project__neighbourhood__name", "content"]
     autocomplete_fields = ["project"]
@@ -323,10 +319,6 @@ class PaperObjectionForm(forms.ModelForm):
         return cleaned
 
 
-class ObjectionCommunityFilter(CommunityListFilter):
-    path = "notice__project__neighbourhood__community"
-
-
 class AnsweredFilter(admin.SimpleListFilter):
     title = _("answer")
     parameter_name = "answered"
@@ -353,7 +345,7 @@ class ObjectionAdmin(HouseholdColumnMixin, ScopedHistoryAdmin, ScopedModelAdmin)
         "text_excerpt",
         "answered",
     ]
-    list_filter = [AnsweredFilter, "channel", ObjectionCommunityFilter]
+    list_filter = [AnsweredFilter, "channel", CommunityListFilter]
     list_select_related = [
         "notice__project__neighbourhood__community",
         "household__building__neighbourhood",

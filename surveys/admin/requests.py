@@ -115,10 +115,6 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class RequestCommunityFilter(CommunityListFilter):
-    path = "neighbourhood__community"
-
-
 class RecordRequestForm(forms.ModelForm):
     """A request entered by staff, checked as ``ledger.record_request`` will; its photo is
     re-encoded by ``process_upload`` (or refused) before anything is stored."""
@@ -241,7 +237,7 @@ class ResidentRequestAdmin(HouseholdColumnMixin, ScopedHistoryAdmin, ScopedModel
         "overdue",
         "status",
     ]
-    list_filter = [LedgerFilter, OverdueFilter, "channel", "category", RequestCommunityFilter]
+    list_filter = [LedgerFilter, OverdueFilter, "channel", "category", CommunityListFilter]
     list_select_related = ["neighbourhood", "household__building__neighbourhood", "assignee"]
     search_fields = ["text", "answer", "neighbourhood__name"]
     autocomplete_fields = ["neighbourhood", "household"]
