@@ -10,7 +10,7 @@ read-only here.
 
 import itertools
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
@@ -33,6 +33,7 @@ from ..workflow import TRANSITIONS, TRANSITIONS_BY_NAME, Transition, available_t
 from .history import ScopedHistoryAdmin
 from .media import DisclosureInline, PhotoInline
 from .outputs import FundingLineInline, TaskItemInline
+from .steps import report_step
 
 
 class MilestoneInline(AnjuTabularInline):
@@ -199,33 +200,25 @@ class ProjectAdmin(ScopedHistoryAdmin, ScopedModelAdmin):
 
     def take_transition(self, request, project, transition, note=""):
         """Take one step through the service and tell the user what came of it."""
-        try:
-            moved = services.run_transition(
+        return report_step(
+            self,
+            request,
+            lambda: services.run_transition(
                 project, transition.name, by=request.user, note=note.strip()
-            )
-        except services.TransitionRefused as refusal:
-            self.message_user(
-                request,
+            ),
+            refused=lambda reasons: (
                 _("%(transition)s refused for “%(project)s”: %(reasons)s")
+                % {"transition": transition.label, "project": project, "reasons": reasons}
+            ),
+            done=lambda moved: (
+                _("%(transition)s: “%(project)s” is now “%(status)s”.")
                 % {
                     "transition": transition.label,
-                    "project": project,
-                    "reasons": " ".join(str(reason) for reason in refusal.reasons),
-                },
-                messages.ERROR,
-            )
-            return False
-        self.message_user(
-            request,
-            _("%(transition)s: “%(project)s” is now “%(status)s”.")
-            % {
-                "transition": transition.label,
-                "project": moved,
-                "status": Project.Status(moved.status).label,
-            },
-            messages.SUCCESS,
+                    "project": moved,
+                    "status": Project.Status(moved.status).label,
+                }
+            ),
         )
-        return True
 
     def plan_schedule_view(self, request, object_id):
         """POST: plan the project's milestones backwards from its deadline."""
@@ -245,23 +238,19 @@ class ProjectAdmin(ScopedHistoryAdmin, ScopedModelAdmin):
             self.plan_project_schedule(request, project)
 
     def plan_project_schedule(self, request, project):
-        try:
-            services.plan_schedule(project, by=request.user)
-        except services.ScheduleRefused as refusal:
-            self.message_user(
-                request,
-                _("The schedule of “%(project)s” was not planned: %(reasons)s")
-                % {"project": project, "reasons": " ".join(map(str, refusal.reasons))},
-                messages.ERROR,
-            )
-            return False
-        self.message_user(
+        return report_step(
+            self,
             request,
-            _("The schedule of “%(project)s” is planned backwards from %(deadline)s.")
-            % {"project": project, "deadline": formats.date_format(project.deadline)},
-            messages.SUCCESS,
+            lambda: services.plan_schedule(project, by=request.user),
+            refused=lambda reasons: (
+                _("The schedule of “%(project)s” was not planned: %(reasons)s")
+                % {"project": project, "reasons": reasons}
+            ),
+            done=lambda _milestones: (
+                _("The schedule of “%(project)s” is planned backwards from %(deadline)s.")
+                % {"project": project, "deadline": formats.date_format(project.deadline)}
+            ),
         )
-        return True
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if change and obj is not None and self.has_change_permission(request, obj):

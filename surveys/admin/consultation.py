@@ -12,7 +12,7 @@ once closed it is read-only. The rules themselves live in ``surveys.rules``.
 """
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q, prefetch_related_objects
@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from projects.admin.history import ScopedHistoryAdmin
+from projects.admin.steps import report_step
 from projects.models import CatalogueKind, Project, TaskItem
 from residents.admin import (
     CommunityListFilter,
@@ -581,26 +582,22 @@ class DiscussionAdmin(ScopedHistoryAdmin, ScopedModelAdmin):
             self.close_one(request, discussion)
 
     def close_one(self, request, discussion):
-        try:
-            services.close_discussion(discussion, by=request.user)
-        except services.DiscussionRefused as refusal:
-            self.message_user(
-                request,
-                _("“%(discussion)s” was not closed: %(reasons)s")
-                % {"discussion": discussion, "reasons": " ".join(map(str, refusal.reasons))},
-                messages.ERROR,
-            )
-            return False
-        self.message_user(
+        return report_step(
+            self,
             request,
-            _(
-                "“%(discussion)s” is closed: it counts for the approval and can no longer be "
-                "changed."
-            )
-            % {"discussion": discussion},
-            messages.SUCCESS,
+            lambda: services.close_discussion(discussion, by=request.user),
+            refused=lambda reasons: (
+                _("“%(discussion)s” was not closed: %(reasons)s")
+                % {"discussion": discussion, "reasons": reasons}
+            ),
+            done=lambda _closed: (
+                _(
+                    "“%(discussion)s” is closed: it counts for the approval and can no longer be "
+                    "changed."
+                )
+                % {"discussion": discussion}
+            ),
         )
-        return True
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if (

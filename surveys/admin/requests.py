@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from projects.admin.history import ScopedHistoryAdmin
+from projects.admin.steps import report_step
 from projects.images import process_upload
 from residents.admin import CommunityListFilter, ScopedModelAdmin
 
@@ -483,23 +484,22 @@ class ResidentRequestAdmin(HouseholdColumnMixin, ScopedHistoryAdmin, ScopedModel
 
     def take_step(self, request, resident_request, service, report_success=True) -> bool:
         """Take one step through the ledger's service and tell the user what came of it."""
-        try:
-            moved = service(resident_request, request.user)
-        except ledger.RequestRefused as refusal:
-            self.message_user(
-                request,
-                _("“%(request)s”: %(reasons)s") % {"request": resident_request, "reasons": refusal},
-                messages.ERROR,
+        return report_step(
+            self,
+            request,
+            lambda: service(resident_request, request.user),
+            refused=lambda reasons: (
+                _("“%(request)s”: %(reasons)s") % {"request": resident_request, "reasons": reasons}
+            ),
+            done=(
+                lambda moved: (
+                    _("“%(request)s” is now “%(status)s”.")
+                    % {"request": moved, "status": Status(moved.status).label}
+                )
             )
-            return False
-        if report_success:
-            self.message_user(
-                request,
-                _("“%(request)s” is now “%(status)s”.")
-                % {"request": moved, "status": Status(moved.status).label},
-                messages.SUCCESS,
-            )
-        return True
+            if report_success
+            else None,
+        )
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if change and obj is not None and self.has_change_permission(request, obj):
