@@ -192,6 +192,9 @@ RATELIMIT_IP_META_KEY = env("ANJU_CLIENT_IP_HEADER", default=None)
 ANJU_NOTICE_DAYS = env.int("ANJU_NOTICE_DAYS", default=7)
 #: Days within which a resident's request should be answered.
 ANJU_REQUEST_DUE_DAYS = env.int("ANJU_REQUEST_DUE_DAYS", default=7)
+#: Whether "basically satisfied" (基本满意) counts as satisfied at acceptance, as the national
+#: survey counts it; a round keeps the value it opened with.
+ANJU_BASICALLY_SATISFIED_COUNTS = env.bool("ANJU_BASICALLY_SATISFIED_COUNTS", default=True)
 
 # --- Email --------------------------------------------------------------------------------
 

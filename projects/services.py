@@ -137,6 +137,13 @@ GUARDS = {
 }
 
 
+#: What a step keeps besides the new status, in its transaction; a ``Refused`` from it
+#: refuses the step (the acceptance checks its gate again on numbers read under lock).
+RECORDS = {
+    "accept": workflow.record_acceptance,
+}
+
+
 def _transition(name: str) -> Transition:
     try:
         return TRANSITIONS_BY_NAME[name]
@@ -210,6 +217,12 @@ def run_transition(project: Project, name: str, *, by, note: str = "") -> Projec
             _record_milestone(
                 locked, transition.milestone, timezone.localdate(now), by, transition.name
             )
+        record = RECORDS.get(transition.name)
+        if record is not None:
+            try:
+                record(locked, by=by)
+            except Refused as refusal:  # the whole step is rolled back
+                raise TransitionRefused(locked, transition, refusal.reasons) from None
     if project is not locked:  # the caller's copy now tells the stored status
         project.status = project._stored_status = locked.status
         project.status_changed_at = locked.status_changed_at

@@ -65,14 +65,31 @@ def consultation_panel(project: Project):
 
 
 def acceptance_gate(project: Project) -> GateResult:
-    """Whether ``project`` may be accepted (竣工验收).
+    """Whether ``project`` may be accepted (竣工验收), rule 2 of DESIGN.md, checked by the
+    ``acceptance`` app (``acceptance.rules.acceptance_gate``): its latest completion check
+    passed, and in its latest satisfaction survey round at least two thirds of the households
+    answered and at least 90% of the answers are satisfied (3·answered ≥ 2·households,
+    10·satisfied ≥ 9·answered)."""
+    from acceptance.rules import acceptance_gate as acceptance_acceptance_gate
 
-    The ``acceptance`` app will provide the real check, rule 2 of DESIGN.md: the technical
-    checklist passed, at least two thirds of the households answered the satisfaction survey
-    and at least 90% of the answers are satisfied (3·answered ≥ 2·households,
-    10·satisfied ≥ 9·answered). Until that app exists the gate is open, with nothing missing.
-    """
-    return GateResult.open()
+    return acceptance_acceptance_gate(project)
+
+
+def acceptance_panel(project: Project):
+    """What the project page shows of its acceptance (``acceptance.rules.AcceptancePanel``):
+    the latest check and survey round, the round's live numbers and the gate's checklist."""
+    from acceptance.rules import acceptance_panel as acceptance_acceptance_panel
+
+    return acceptance_acceptance_panel(project)
+
+
+def record_acceptance(project: Project, *, by) -> None:
+    """Keep the acceptance's verdict with the numbers of this moment
+    (``acceptance.services.record_decision``); raises ``Refused`` if the gate fails on the
+    numbers read under lock. Called by the ``accept`` transition inside its transaction."""
+    from acceptance.services import record_decision
+
+    record_decision(project, by=by)
 
 
 def current_notice(project: Project):

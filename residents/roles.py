@@ -27,11 +27,16 @@ class Role(TextChoices):
 #: Roles that work in the admin site (their accounts are staff accounts).
 ADMIN_ROLES = {Role.OFFICE, Role.COMMUNITY, Role.VISITOR, Role.INSPECTOR, Role.AUDITOR}
 
-_READ_EVERYTHING = [f"{app}.view_*" for app in OUR_APPS]
+#: The link between a household and its satisfaction answer: readable by the auditor only,
+#: and written by no one through the admin (answers come through ``acceptance.services``).
+_ANSWERS = "acceptance.*_satisfactionanswer"
+
+_READ_EVERYTHING = [*(f"{app}.view_*" for app in OUR_APPS), f"-{_ANSWERS}"]
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.OFFICE: [
         *(f"{app}.*" for app in OUR_APPS),
+        f"-{_ANSWERS}",
         # The schedule of the monthly cycle: seen, switched on and off, re-timed; adding or
         # removing its technical entries is left to an administrator.
         "django_celery_beat.view_*",
@@ -62,6 +67,11 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         # Consultation in their neighbourhoods: meetings, notices, objections, requests.
         "surveys.*",
         "-surveys.delete_*",
+        # Acceptance in their neighbourhoods: follow it, and enter the satisfaction answers
+        # collected on paper or door to door.
+        "acceptance.view_*",
+        "acceptance.enter_answers",
+        f"-{_ANSWERS}",
     ],
     Role.VISITOR: [
         "residents.view_region",
@@ -85,6 +95,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     ],
     Role.AUDITOR: [
         *_READ_EVERYTHING,
+        "acceptance.view_satisfactionanswer",
         "django_celery_beat.view_*",
         "admin.view_logentry",
         "auth.view_user",

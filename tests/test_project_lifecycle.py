@@ -22,7 +22,7 @@ from projects.services import TransitionRefused
 from projects.workflow import TRANSITIONS, GateResult
 from residents.roles import Role
 
-from .conftest import complete_consultation, make_user
+from .conftest import complete_consultation, make_user, pass_acceptance
 from .factories import (
     MilestoneFactory,
     NeighbourhoodFactory,
@@ -51,10 +51,11 @@ def en_client(client):
     return client
 
 
-def project_at(status, *, by, **kwargs):
+def project_at(status, *, by, acceptance=True, **kwargs):
     """A project brought to ``status`` through the services, ready for its next step: one
     finished task item, a complete consultation once past draft (``complete_consultation``),
-    and a neighbourhood with an owners' committee to hand over to."""
+    once completed a passed check and a satisfied survey (``pass_acceptance``; not with
+    ``acceptance=False``), and a neighbourhood with an owners' committee to hand over to."""
     if "neighbourhood" not in kwargs:
         committee = OwnersCommitteeFactory()
         kwargs["neighbourhood"] = NeighbourhoodFactory(
@@ -68,6 +69,8 @@ def project_at(status, *, by, **kwargs):
         if project.status == status:
             break
         project = services.run_transition(project, transition.name, by=by)
+        if project.status == Status.COMPLETED and acceptance:
+            pass_acceptance(project, by=by)
     assert project.status == status
     return project
 
@@ -262,12 +265,11 @@ def test_a_closed_gate_that_names_nothing_still_gives_a_reason(office_user, monk
     assert texts(refused.value.reasons) == ["The consultation of the residents is not complete."]
 
 
-def test_the_acceptance_gate_is_open_until_its_app_provides_it():
-    # The consultation gate is the surveys app's: see test_approval_gate.py.
-    project = ProjectFactory.build()
-    result = workflow.acceptance_gate(project)
-    assert result
-    assert (result.passed, result.missing) == (True, [])
+def test_a_gate_result_is_truthy_only_when_open():
+    # The gates themselves are their apps': see test_approval_gate.py and
+    # test_acceptance_gate.py.
+    assert GateResult.open()
+    assert (GateResult.open().passed, GateResult.open().missing) == (True, [])
     assert not GateResult.closed(["x"])
 
 
@@ -306,17 +308,17 @@ def test_completion_is_refused_without_task_items(office_user, english):
     assert texts(refused.value.reasons) == ["The project has no task items."]
 
 
-def test_acceptance_is_refused_with_what_the_acceptance_gate_says(
-    office_user, monkeypatch, english
-):
-    project = project_at(Status.COMPLETED, by=office_user)
-    missing = ["61 of 100 households answered the survey; 67 are needed."]
-    monkeypatch.setattr(workflow, "acceptance_gate", lambda p: GateResult.closed(missing))
+def test_acceptance_is_refused_with_what_the_acceptance_gate_says(office_user, english):
+    project = project_at(Status.COMPLETED, by=office_user, acceptance=False)
 
     with pytest.raises(TransitionRefused) as refused:
         services.accept(project, by=office_user)
 
-    assert texts(refused.value.reasons) == missing
+    assert texts(refused.value.reasons) == texts(workflow.acceptance_gate(project).missing)
+    assert texts(refused.value.reasons) == [
+        "No completion check has been recorded yet.",
+        "No satisfaction survey has been opened yet.",
+    ]
     assert Project.objects.get(pk=project.pk).status == Status.COMPLETED
 
 
