@@ -448,9 +448,7 @@ class AcceptanceDecision(models.Model):
     households = models.PositiveIntegerField(_("households registered"))
     answered = models.PositiveIntegerField(_("households answered"))
     satisfied = models.PositiveIntegerField(_("satisfied answers"))
-    basically_satisfied_counts = models.BooleanField(
-        _("“basically satisfied” counts as satisfied")
-    )
+    basically_satisfied_counts = models.BooleanField(_("“basically satisfied” counts as satisfied"))
 
     objects = ProjectRecordQuerySet.as_manager()
 

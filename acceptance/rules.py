@@ -187,12 +187,14 @@ def _check_line(check: AcceptanceCheck | None) -> CheckLine:
         label,
         False,
         _later(
-            lambda: ngettext(
-                "Check %(number)s is not concluded: %(pending)s item still to check.",
-                "Check %(number)s is not concluded: %(pending)s items still to check.",
-                pending,
+            lambda: (
+                ngettext(
+                    "Check %(number)s is not concluded: %(pending)s item still to check.",
+                    "Check %(number)s is not concluded: %(pending)s items still to check.",
+                    pending,
+                )
+                % {"number": check.number, "pending": pending}
             )
-            % {"number": check.number, "pending": pending}
         ),
     )
 
@@ -224,12 +226,14 @@ def _survey_lines(survey_round: SurveyRound | None, numbers: SurveyNumbers | Non
     )
     if not numbers.turnout_met:
         turnout_detail = _later(
-            lambda detail=turnout_detail, short=numbers.answers_needed: ngettext(
-                "%(detail)s: %(short)s more answer is needed.",
-                "%(detail)s: %(short)s more answers are needed.",
-                short,
+            lambda detail=turnout_detail, short=numbers.answers_needed: (
+                ngettext(
+                    "%(detail)s: %(short)s more answer is needed.",
+                    "%(detail)s: %(short)s more answers are needed.",
+                    short,
+                )
+                % {"detail": detail, "short": short}
             )
-            % {"detail": detail, "short": short}
         )
     if numbers.answered == 0:
         satisfaction_detail = _("There are no answers yet.")
@@ -245,14 +249,16 @@ def _survey_lines(survey_round: SurveyRound | None, numbers: SurveyNumbers | Non
             needed=satisfied_needed(numbers.answered),
         )
         if not numbers.satisfaction_met:
+            short = satisfied_needed(numbers.answered) - numbers.satisfied
             satisfaction_detail = _later(
-                lambda detail=satisfaction_detail,
-                short=satisfied_needed(numbers.answered) - numbers.satisfied: ngettext(
-                    "%(detail)s: %(short)s satisfied answer short.",
-                    "%(detail)s: %(short)s satisfied answers short.",
-                    short,
+                lambda detail=satisfaction_detail, short=short: (
+                    ngettext(
+                        "%(detail)s: %(short)s satisfied answer short.",
+                        "%(detail)s: %(short)s satisfied answers short.",
+                        short,
+                    )
+                    % {"detail": detail, "short": short}
                 )
-                % {"detail": detail, "short": short}
             )
     return [
         CheckLine(turnout, numbers.turnout_met, turnout_detail),

@@ -5,10 +5,11 @@ runs in one transaction and locks what it changes; a refusal raises
 ``projects.services.Refused`` with its reasons in words for people, and writes nothing.
 
 Answers and the closing of a round meet on the roll's rows: an answer locks its household's
-row on the roll, then reads whether the round is still open; closing a round locks the round,
-then every row of its roll, so it waits for the answers being written and counts them, and any
-answer after it finds the round closed. Two answers from one household queue on the same row,
-so the household keeps exactly one answer, the later one.
+row on the roll, then reads whether the round is still open; closing a round locks the round
+(a no-key lock, which lets the answers' foreign keys to it through), then every row of its
+roll, so it waits for the answers being written and counts them, and any answer after it
+finds the round closed. Two answers from one household queue on the same row, so the
+household keeps exactly one answer, the later one.
 """
 
 from django.conf import settings
@@ -187,9 +188,7 @@ def conclude_check(check: AcceptanceCheck, *, by, rectification: str | None = No
             reasons.append(_("Record who took part in the check."))
         failed = [item for item in items if item.result == Result.FAILED]
         if failed and not pending and not check.rectification:
-            reasons.append(
-                _("The check failed: say what must be rectified before the next check.")
-            )
+            reasons.append(_("The check failed: say what must be rectified before the next check."))
         if reasons:
             raise Refused(reasons)
         check.result = Result.FAILED if failed else Result.PASSED
@@ -258,7 +257,7 @@ def _close(survey_round: SurveyRound, by) -> rules.SurveyNumbers:
 def close_round(survey_round: SurveyRound, *, by) -> SurveyRound:
     """Close a survey round: it takes no more answers, and its results are kept as they are."""
     with transaction.atomic():
-        survey_round = SurveyRound.objects.select_for_update().get(pk=survey_round.pk)
+        survey_round = SurveyRound.objects.select_for_update(no_key=True).get(pk=survey_round.pk)
         if not survey_round.is_open:
             raise Refused(
                 [say(_("Round %(number)s is already closed."), number=survey_round.number)]
@@ -355,7 +354,9 @@ def record_decision(project: Project, *, by) -> AcceptanceDecision:
     with transaction.atomic():
         check = rules.latest_check(project)
         survey_round = (
-            SurveyRound.objects.select_for_update().filter(project=project).order_by("-number")
+            SurveyRound.objects.select_for_update(no_key=True)
+            .filter(project=project)
+            .order_by("-number")
         ).first()
         if survey_round is not None and survey_round.is_open:
             _close(survey_round, by)

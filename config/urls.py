@@ -14,8 +14,10 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("notices/", include("projects.urls")),
+    path("h/", include("acceptance.urls")),  # before surveys' catch-all under a token
     path("h/", include("surveys.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/acceptance/report/", include("acceptance.report_urls")),
     path("admin/", admin.site.urls),
 ]
 

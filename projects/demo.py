@@ -6,12 +6,14 @@ built quantities add up to what Shiquan County published: 312 eco parking spaces
 of greening, 106 illegal structures demolished, and elevators at 老物局小区. 老冰棍厂小区 has
 40 parking spaces, 1 shed, 1 access-control set, a 29 m² public toilet and a leisure square,
 renovated from the end of 2020. The neighbourhoods of the current batch get projects at the
-other stages (draft, consulting, approved, tendering, under construction, awaiting
-acceptance), so every flow can be tried.
+other stages (draft, consulting, approved, under construction, awaiting acceptance), so every
+flow can be tried.
 
 Every project moves through the lifecycle by ``projects.services`` like any other; its dates
-are then set back to when the county did the work. Deterministic and idempotent: a
-neighbourhood that already has its project is left alone.
+are then set back to when the county did the work. What other apps record on the way (the
+consultation, the acceptance) comes from callbacks that ``seed_demo`` hands in, so this module
+reaches for no app above it. Deterministic and idempotent: a neighbourhood that already has
+its project is left alone.
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ from .models import (
 )
 
 CENT = Decimal("0.01")
+
+#: The note on every step the demo took, which tells its steps from those of a demonstrator.
+DEMO_NOTE = "演示数据"
 
 #: What the county published for its 22 renovated neighbourhoods, by catalogue code.
 PUBLISHED_TOTALS = {
@@ -124,13 +129,30 @@ CURRENT_STAGES = {
     "广电局家属院": (Project.Status.CONSULTING, 0),  # consultation under way
     "五金公司家属院": (Project.Status.CONSULTING, 0),  # consultation complete: ready to approve
     "水利局家属院": (Project.Status.APPROVED, 0),
-    "建安公司小区": (Project.Status.TENDERING, 0),
+    "建安公司小区": (Project.Status.COMPLETED, 1),
     "药材公司家属院": (Project.Status.UNDER_CONSTRUCTION, Decimal("0.45")),
     "酒厂小区": (Project.Status.COMPLETED, 1),
 }
 
 #: Projects left in consultation with everything done, for trying the approval.
 READY_FOR_APPROVAL = {"五金公司家属院"}
+
+#: How the acceptance of some demo projects stands (``acceptance.demo.Outcome``): one
+#: accepted after a failed check and a failed survey round, and the completed projects of the
+#: current batch waiting, one short of the two-thirds turnout, one short of 90% satisfied.
+#: Every other renovated project passed at its first check and survey round.
+ACCEPTANCE_OUTCOMES = {
+    "百货公司家属院": "passed_after_rectification",
+    "酒厂小区": "short_of_turnout",
+    "建安公司小区": "short_of_satisfaction",
+}
+#: The outcome of every other renovated project.
+ACCEPTANCE_PASSED = "passed"
+
+#: A step planned for a day still to come, or for the last two weeks, that the demo has
+#: already taken is dated this long before today: the completed projects of the current batch
+#: then had time for their completion check and satisfaction survey.
+TAKEN_EARLY = datetime.timedelta(days=14)
 
 #: The steps from draft to each status, in order.
 STEPS = (
@@ -327,31 +349,69 @@ def _add_media(project: Project, rng, *, photographed: bool) -> None:
         )
 
 
-def _walk(project: Project, target: str, by, consult=None, *, ready: bool = True) -> None:
+def _walk(
+    project: Project,
+    target: str,
+    by,
+    consult=None,
+    accept_ready=None,
+    *,
+    ready: bool = True,
+    outcome: str | None = None,
+) -> None:
     """Move a draft project to ``target`` through the lifecycle's services.
 
     ``consult(project, complete=…, by=…)`` records the consultation (visits, discussion,
-    notice) once the project is in consultation: it belongs to the surveys app, which the
-    caller (``seed_demo``) hands in, so this module does not reach upwards for it.
+    notice) once the project is in consultation; ``accept_ready(project, by=…, outcome=…,
+    completed_on=…, accept_on=…)`` records the completion check and the satisfaction survey
+    once it is completed, so that its acceptance stands as ``outcome`` says (ready to be
+    accepted on ``accept_on``, or waiting when the walk stops at completion). They belong to
+    the surveys and acceptance apps, which the caller (``seed_demo``) hands in, so this
+    module does not reach upwards for them.
     """
     for status, step in STEPS:
         if project.status == Project.Status.CONSULTING and consult is not None:
             consult(project, complete=target != Project.Status.CONSULTING or ready, by=by)
             consult = None
+        if project.status == Project.Status.COMPLETED and accept_ready and outcome:
+            days = _step_days(project)
+            accept_ready(
+                project,
+                by=by,
+                outcome=outcome,
+                completed_on=days[Project.Status.COMPLETED],
+                accept_on=days[Project.Status.ACCEPTED]
+                if target == Project.Status.ACCEPTED
+                else None,
+            )
+            accept_ready = None
         if project.status == target:
             return
         if status == Project.Status.COMPLETED:
             TaskItem.objects.filter(project=project).update(
                 completed_quantity=F("planned_quantity"), status=TaskItem.Status.DONE
             )
-        project = step(project, by=by, note="演示数据")
+        project = step(project, by=by, note=DEMO_NOTE)
+
+
+def _step_days(project: Project) -> dict[str, datetime.date]:
+    """The day each step of ``project`` is dated on: its planned milestone, or two weeks
+    before today when that is later (``TAKEN_EARLY``)."""
+    latest = timezone.localdate() - TAKEN_EARLY
+    planned = dict(Milestone.objects.filter(project=project).values_list("kind", "planned_date"))
+    return {
+        status: min(planned[kind], latest)
+        for status, kind in STEP_MILESTONE.items()
+        if planned.get(kind) is not None
+    }
 
 
 def _set_dates_back(project: Project) -> None:
-    """Date every step the project took on its planned milestone, as the county did it."""
-    milestones = dict(Milestone.objects.filter(project=project).values_list("kind", "planned_date"))
+    """Date every step the project took on its planned milestone, as the county did it (two
+    weeks ago at the latest: ``_step_days``)."""
+    days = _step_days(project)
     for transition in ProjectTransition.objects.filter(project=project):
-        day = milestones.get(STEP_MILESTONE.get(transition.to_status))
+        day = days.get(transition.to_status)
         if day is None:
             continue
         at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
@@ -373,6 +433,7 @@ def _create_project(
     special,
     photographed=False,
     consult=None,
+    accept_ready=None,
 ) -> None:
     rng = _rng(demo.name)
     project = Project.objects.create(
@@ -407,16 +468,26 @@ def _create_project(
     if target == Project.Status.ACCEPTED:
         FundingLine.objects.filter(project=project).update(arrived=F("planned"), spent=F("planned"))
     services.plan_schedule(project)
-    _walk(project, target, office, consult, ready=demo.name in READY_FOR_APPROVAL)
+    _walk(
+        project,
+        target,
+        office,
+        consult,
+        accept_ready,
+        ready=demo.name in READY_FOR_APPROVAL,
+        outcome=ACCEPTANCE_OUTCOMES.get(
+            demo.name, ACCEPTANCE_PASSED if target == Project.Status.ACCEPTED else None
+        ),
+    )
     _set_dates_back(project)
     project.refresh_from_db()
     if target == Project.Status.ACCEPTED:
         _add_media(project, rng, photographed=photographed)
 
 
-def load_projects(consult=None) -> ProjectsResult:
-    """Create the demo projects that are missing; ``consult`` records their consultation
-    (see ``_walk``)."""
+def load_projects(consult=None, accept_ready=None) -> ProjectsResult:
+    """Create the demo projects that are missing; ``consult`` records their consultation and
+    ``accept_ready`` their completion check and satisfaction survey (see ``_walk``)."""
     kinds = {kind.code: kind for kind in CatalogueKind.objects.all()}
     office = get_user_model().objects.filter(username="office").first()
     neighbourhoods = {
@@ -453,6 +524,7 @@ def load_projects(consult=None) -> ProjectsResult:
                 special=special,
                 photographed=demo.name in photographed,
                 consult=consult,
+                accept_ready=accept_ready,
             )
         created += 1
     return ProjectsResult(created=created, existing=len(with_project))

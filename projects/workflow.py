@@ -83,6 +83,14 @@ def acceptance_panel(project: Project):
     return acceptance_acceptance_panel(project)
 
 
+def acceptance_page(project: Project) -> dict | None:
+    """What the project's admin page shows of its acceptance, or None before completion: the
+    context of the acceptance app's panel template (``acceptance.admin.panel``)."""
+    from acceptance.admin.panel import acceptance_context
+
+    return acceptance_context(project)
+
+
 def record_acceptance(project: Project, *, by) -> None:
     """Keep the acceptance's verdict with the numbers of this moment
     (``acceptance.services.record_decision``); raises ``Refused`` if the gate fails on the

@@ -36,7 +36,7 @@ from config.logging import mask_tokens
 from projects.models import Project
 from projects.services import Refused
 
-from . import ledger, links, notices
+from . import household_sections, ledger, links, notices
 from .forms import MAX_TEXT, ObjectionForm, OpinionForm
 from .models import PublicNotice
 
@@ -144,6 +144,8 @@ def _render_home(
         objection_form = ObjectionForm(current_notice=notice)
     context = {
         "address": household.address,
+        # What other apps add to the page (the acceptance's satisfaction survey, for one).
+        "sections": household_sections.render_sections(request, household, token),
         "notice": notice,
         "notice_status": status,
         "notice_open": notice_open,

@@ -68,6 +68,13 @@ def make_user(role: Role | None = None, *, communities=(), **kwargs):
 
     user = UserFactory(is_staff=role in ADMIN_ROLES, **kwargs)
     if role is not None:
+        if not Group.objects.filter(name=role.value).exists():
+            # A transactional test before this one emptied the tables, groups included.
+            from django.apps import apps
+
+            from residents.roles import sync_roles
+
+            sync_roles(apps)
         user.groups.add(Group.objects.get(name=role.value))
     if communities:
         StaffProfileFactory(user=user, communities=communities)

@@ -395,7 +395,7 @@ def test_the_panel_costs_a_fixed_number_of_queries(
     building = project.neighbourhood.buildings.get()
     kinds = [CatalogueKindFactory() for _ in range(3)]
     for number in range(households):
-        household = HouseholdFactory(building=building, room=str(700 + number))
+        household = HouseholdFactory(building=building, room=f"A{700 + number}")
         VisitFactory(household=household, outcome=Visit.Outcome.NOT_AT_HOME, needs=kinds)
         TaskItemFactory(project=project, kind=kinds[number % 3])
     ObjectionFactory.create_batch(households, notice=PublicNotice.objects.get(project=project))

@@ -174,9 +174,10 @@ def test_resident_page_runs_a_fixed_number_of_queries(
     client.get(home.url)  # the first visit of the hour writes ``last_used_at``
 
     # 1 savepoint and 1 release (ATOMIC_REQUESTS), 1 the link with household, building and
-    # neighbourhood, 1 the current project, 1 its notices, 1 the needs offered in the form,
-    # 1 the household's requests, 1 their needs, 1 its objections with their notices.
-    with django_assert_num_queries(9):
+    # neighbourhood, 1 the survey card (the household's place on an open round's roll),
+    # 1 the current project, 1 its notices, 1 the needs offered in the form, 1 the household's
+    # requests, 1 their needs, 1 its objections with their notices.
+    with django_assert_num_queries(10):
         response = client.get(home.url)
     assert response.status_code == 200
 

@@ -276,6 +276,10 @@ class ProjectAdmin(ScopedHistoryAdmin, ScopedModelAdmin):
             # Before the approval: what the consultation still lacks, and what residents
             # asked for beside the plan (要什么改什么).
             context["consultation_panel"] = workflow.consultation_panel(obj)
+        if change and obj is not None:
+            # From completion on: the acceptance gate and its numbers, or, once accepted, the
+            # numbers it was accepted on. The acceptance app renders its own panel.
+            context["acceptance"] = workflow.acceptance_page(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- Change history: the status changes shown by label ------------------------------

@@ -1,13 +1,14 @@
 """Load the Shiquan demo county (idempotent); ``--scale N`` also adds synthetic neighbourhoods.
 
-The data and the logic live in each app's ``demo.py`` (registers, projects, consultation);
-this command calls them in order, since only it may know every app, and prints.
+The data and the logic live in each app's ``demo.py`` (registers, projects, consultation,
+acceptance); this command calls them in order, since only it may know every app, and prints.
 """
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from acceptance import demo as acceptance_demo
 from projects import demo as project_demo
 from residents import demo
 from surveys import demo as consultation_demo
@@ -41,7 +42,10 @@ class Command(BaseCommand):
         if scale < 0:
             raise CommandError("--scale takes a number of neighbourhoods, 0 or more.")
         result = demo.load_demo(demo_mode=settings.ANJU_DEMO)
-        projects = project_demo.load_projects(consult=consultation_demo.consult)
+        projects = project_demo.load_projects(
+            consult=consultation_demo.consult, accept_ready=acceptance_demo.accept_ready
+        )
+        acceptance_demo.date_decisions()
         office = get_user_model().objects.filter(username="office").first()
         consultation_demo.load_requests(by=office)
         if scale:
@@ -55,6 +59,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Demo projects: {projects.created} created, {projects.existing} already there"
             )
+            self._print_acceptance()
             self._print_household_links(base_url)
 
     def _print_progress(self, progress: demo.SyntheticProgress):
@@ -88,6 +93,15 @@ class Command(BaseCommand):
                 "demonstration run with DJANGO_DEBUG=True ANJU_DEMO=True (make run does)."
             )
 
+    def _print_acceptance(self):
+        """The projects whose acceptance waits, and why the gate is closed, to try in the
+        admin: enter paper answers, close the round, open another, accept."""
+        waiting = acceptance_demo.projects_to_try(project_demo.ACCEPTANCE_OUTCOMES)
+        if waiting:
+            self.stdout.write(
+                "Acceptance to try: " + "; ".join(_acceptance_state(p) for p in waiting)
+            )
+
     def _print_household_links(self, base_url):
         """Fresh links of a few households where a notice is open, to try the residents'
         pages; only hashes are stored, so they are issued anew at every run."""
@@ -98,6 +112,31 @@ class Command(BaseCommand):
         for household in consultation_demo.households_to_try():
             token = links.issue_link(household)
             self.stdout.write(f"  {household.address}  {base_url.rstrip('/')}/h/{token}/")
+
+
+def _acceptance_state(to_try: acceptance_demo.ToTry) -> str:
+    panel = to_try.panel
+    if panel is None:
+        return f"{to_try.name} {to_try.status}"
+    numbers = panel.numbers
+    if numbers is None:
+        return f"{to_try.name} has no survey round open"
+    if not numbers.turnout_met:
+        state = (
+            f"turnout short by {numbers.answers_needed} "
+            f"({numbers.answered} of {numbers.households} households answered, "
+            f"{numbers.turnout_percent})"
+        )
+    elif not numbers.satisfaction_met:
+        state = (
+            f"satisfaction {numbers.satisfaction_percent} "
+            f"({numbers.satisfied} of {numbers.answered} answers satisfied, 90% needed)"
+        )
+    elif not panel.passed:
+        state = "the completion check has not passed"
+    else:
+        state = "passes the gate: it can be accepted"
+    return f"{to_try.name} {state}"
 
 
 def _width(text: str) -> int:
