@@ -10,7 +10,7 @@ from fnmatch import fnmatchcase
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
 
-OUR_APPS = ("residents", "projects", "surveys", "acceptance")
+OUR_APPS = ("residents", "projects", "surveys", "acceptance", "cycle")
 
 
 class Role(TextChoices):
@@ -72,6 +72,13 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "acceptance.view_*",
         "acceptance.enter_answers",
         f"-{_ANSWERS}",
+        # The monthly cycle: report their projects' monthly dispatch, read the inspections
+        # and record the rectification of findings; read the reports the cycle produces.
+        "cycle.view_*",
+        "cycle.change_dispatch",
+        "cycle.*_dispatchline",
+        "cycle.change_finding",
+        "-cycle.view_jobrun",
     ],
     Role.VISITOR: [
         "residents.view_region",
@@ -88,6 +95,10 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.INSPECTOR: [
         *_READ_EVERYTHING,
         "-residents.view_personal_data",
+        # 一月一督查: inspections and their findings.
+        "cycle.*_inspection",
+        "cycle.*_finding",
+        "-cycle.delete_*",
     ],
     Role.LEADER: [
         *_READ_EVERYTHING,
