@@ -14,3 +14,13 @@ class AcceptanceConfig(AppConfig):
         from . import views
 
         household_sections.register(views.survey_card)
+
+        # Checks and survey rounds belong to the project's audit trail (全过程跟踪审计).
+        from projects import audit
+
+        from .models import AcceptanceCheck, CheckItem, Participant, SurveyRound
+
+        audit.register(AcceptanceCheck, "project_id")
+        audit.register(CheckItem, "acceptance_check__project_id")
+        audit.register(Participant, "acceptance_check__project_id")
+        audit.register(SurveyRound, "project_id")

@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from projects.models import Project
@@ -42,7 +43,7 @@ class ChecklistTemplateItem(models.Model):
         RECORDS = "records", _("Records and documents")
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    title = models.CharField(_("item"), max_length=200)
+    title = models.CharField(pgettext_lazy("checklist", "item"), max_length=200)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     standard = models.TextField(_("what is checked"), blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -162,7 +163,7 @@ class CheckItem(models.Model):
         editable=False,
         related_name="+",
     )
-    title = models.CharField(_("item"), max_length=200)
+    title = models.CharField(pgettext_lazy("checklist", "item"), max_length=200)
     category = models.CharField(
         _("category"), max_length=20, choices=ChecklistTemplateItem.Category.choices
     )
@@ -212,7 +213,7 @@ class Participant(models.Model):
         related_name="participants",
     )
     role = models.CharField(_("taking part as"), max_length=20, choices=Role.choices)
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     organisation = models.CharField(_("organisation"), max_length=100, blank=True)
 
     objects = CheckItemQuerySet.as_manager()
@@ -262,10 +263,12 @@ class SurveyRound(models.Model):
     basically_satisfied_counts = models.BooleanField(
         _("“basically satisfied” counts as satisfied"), default=True, editable=False
     )
-    closed_at = models.DateTimeField(_("closed"), null=True, editable=False)
+    closed_at = models.DateTimeField(
+        pgettext_lazy("survey round", "closed"), null=True, editable=False
+    )
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("closed by"),
+        verbose_name=pgettext_lazy("survey round", "closed by"),
         on_delete=models.SET_NULL,
         null=True,
         editable=False,

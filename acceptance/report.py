@@ -39,59 +39,54 @@ from .models import (
 )
 from .rules import CheckLine, SurveyNumbers
 
-
-def _label(text: str):
-    return pgettext_lazy("acceptance report", text)
-
-
 #: The labels of the report's tables, the same on the page and in the document; short words
 #: are told apart by their context from the same words elsewhere ("Closed" request, meeting).
 LABELS = {
-    "project": _label("Project"),
-    "neighbourhood": _label("Neighbourhood"),
-    "merged": _label("Merged compounds"),
-    "community": _label("Community"),
-    "address": _label("Address"),
-    "batch": _label("Batch"),
-    "status": _label("Status"),
-    "number": _label("No."),
-    "item": _label("Item"),
-    "category": _label("Category"),
-    "result": _label("Result"),
-    "notes": _label("Notes"),
-    "document": _label("Document"),
-    "round": _label("Round"),
-    "date": _label("Date"),
-    "rectification": _label("Rectification required"),
-    "role": _label("Taking part as"),
-    "name": _label("Name"),
-    "organisation": _label("Organisation"),
-    "signature": _label("Signature"),
-    "households_registered": _label("Households registered"),
-    "households_answered": _label("Households answered"),
-    "turnout": _label("Turnout"),
-    "satisfied_answers": _label("Satisfied answers"),
-    "satisfaction": _label("Satisfaction"),
-    "question": _label("Question"),
-    "opened": _label("Opened"),
-    "closed": _label("Closed"),
-    "households": _label("Households"),
-    "answered": _label("Answered"),
-    "satisfied": _label("Satisfied"),
-    "open": _label("Open"),
-    "thresholds_met": _label("Thresholds met"),
-    "thresholds_not_met": _label("Thresholds not met"),
-    "check_date": _label("Date of the check"),
-    "items_passed": _label("Checklist items passed"),
-    "condition": _label("Condition"),
-    "met": _label("Met"),
-    "detail": _label("Detail"),
-    "yes": _label("Yes"),
-    "no": _label("No"),
+    "project": pgettext_lazy("acceptance report", "Project"),
+    "neighbourhood": pgettext_lazy("acceptance report", "Neighbourhood"),
+    "merged": pgettext_lazy("acceptance report", "Merged compounds"),
+    "community": pgettext_lazy("acceptance report", "Community"),
+    "address": pgettext_lazy("acceptance report", "Address"),
+    "batch": pgettext_lazy("acceptance report", "Batch"),
+    "status": pgettext_lazy("acceptance report", "Status"),
+    "number": pgettext_lazy("acceptance report", "No."),
+    "item": pgettext_lazy("acceptance report", "Item"),
+    "category": pgettext_lazy("acceptance report", "Category"),
+    "result": pgettext_lazy("acceptance report", "Result"),
+    "notes": pgettext_lazy("acceptance report", "Notes"),
+    "document": pgettext_lazy("acceptance report", "Document"),
+    "round": pgettext_lazy("acceptance report", "Round"),
+    "date": pgettext_lazy("acceptance report", "Date"),
+    "rectification": pgettext_lazy("acceptance report", "Rectification required"),
+    "role": pgettext_lazy("acceptance report", "Taking part as"),
+    "name": pgettext_lazy("acceptance report", "Name"),
+    "organisation": pgettext_lazy("acceptance report", "Organisation"),
+    "signature": pgettext_lazy("acceptance report", "Signature"),
+    "households_registered": pgettext_lazy("acceptance report", "Households registered"),
+    "households_answered": pgettext_lazy("acceptance report", "Households answered"),
+    "turnout": pgettext_lazy("acceptance report", "Turnout"),
+    "satisfied_answers": pgettext_lazy("acceptance report", "Satisfied answers"),
+    "satisfaction": pgettext_lazy("acceptance report", "Satisfaction"),
+    "question": pgettext_lazy("acceptance report", "Question"),
+    "opened": pgettext_lazy("acceptance report", "Opened"),
+    "closed": pgettext_lazy("acceptance report", "Closed"),
+    "households": pgettext_lazy("acceptance report", "Households"),
+    "answered": pgettext_lazy("acceptance report", "Answered"),
+    "satisfied": pgettext_lazy("acceptance report", "Satisfied"),
+    "open": pgettext_lazy("acceptance report", "Open"),
+    "thresholds_met": pgettext_lazy("acceptance report", "Thresholds met"),
+    "thresholds_not_met": pgettext_lazy("acceptance report", "Thresholds not met"),
+    "check_date": pgettext_lazy("acceptance report", "Date of the check"),
+    "items_passed": pgettext_lazy("acceptance report", "Checklist items passed"),
+    "condition": pgettext_lazy("acceptance report", "Condition"),
+    "met": pgettext_lazy("acceptance report", "Met"),
+    "detail": pgettext_lazy("acceptance report", "Detail"),
+    "yes": pgettext_lazy("acceptance report", "Yes"),
+    "no": pgettext_lazy("acceptance report", "No"),
 }
 
 #: The columns of the tally: the three levels, then the questions left unanswered.
-TALLY_COLUMNS = [*Satisfaction.labels, _label("Not answered")]
+TALLY_COLUMNS = [*Satisfaction.labels, pgettext_lazy("acceptance report", "Not answered")]
 
 
 @dataclass(frozen=True)
@@ -309,8 +304,10 @@ def acceptance_report(project: Project) -> AcceptanceReport:
     tally: list[TallyLine] = []
     decisive_line = None
     if survey_round is not None:
-        tally = _tally(survey_round)
-        by_level = dict(zip(Satisfaction.values, tally[0].counts, strict=False))
+        # While the round is open, the answers by level would let a reader of two copies
+        # tell how the household that answered in between voted: totals only until it closes.
+        tally = [] if survey_round.is_open else _tally(survey_round)
+        by_level = dict(zip(Satisfaction.values, tally[0].counts, strict=False)) if tally else {}
         if decision is not None:
             # The numbers as decided, whatever the roll and the answers say today.
             numbers = SurveyNumbers(

@@ -384,16 +384,21 @@ def report_document(report: AcceptanceReport) -> bytes:
         _facts(document, _numbers_rows(line.numbers))
         document.add_paragraph(_counting_note(report.basically_satisfied_counts))
         document.add_heading(_("Answers by level"), level=2)
-        _table(
-            document,
-            [str(LABELS["question"]), *(str(column) for column in report.tally_columns)],
-            [
-                (capfirst(row.question), *(str(count) for count in row.counts))
-                for row in report.tally
-            ],
-            widths=(44, 28, 28, 28, 28),
-            numeric=(1, 2, 3, 4),
-        )
+        if not report.tally:
+            document.add_paragraph(
+                _("The answers by level are shown once the survey round is closed.")
+            )
+        else:
+            _table(
+                document,
+                [str(LABELS["question"]), *(str(column) for column in report.tally_columns)],
+                [
+                    (capfirst(row.question), *(str(count) for count in row.counts))
+                    for row in report.tally
+                ],
+                widths=(44, 28, 28, 28, 28),
+                numeric=(1, 2, 3, 4),
+            )
     if report.survey_rounds:
         document.add_heading(_("Every round of the survey"), level=2)
         _table(

@@ -201,6 +201,7 @@ def _check_line(check: AcceptanceCheck | None) -> CheckLine:
 
 def _survey_lines(survey_round: SurveyRound | None, numbers: SurveyNumbers | None):
     turnout = _("Two thirds of the households answered the satisfaction survey")
+    # xgettext:no-python-format
     satisfaction = _("At least 90% of the answers are satisfied")
     if survey_round is None:
         missing = _("No satisfaction survey has been opened yet.")

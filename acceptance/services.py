@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history
 
 from projects.models import Project
 from projects.services import Refused, say
@@ -110,9 +111,10 @@ def start_check(project: Project, *, by, date=None) -> AcceptanceCheck:
         )
         check._history_user = by
         check.save()
-        CheckItem.objects.bulk_create(_items_for(check, previous))
+        # With their first version in the change history, as a save would write it.
+        bulk_create_with_history(_items_for(check, previous), CheckItem, default_user=by)
         if previous is not None:
-            Participant.objects.bulk_create(
+            participants = [
                 Participant(
                     acceptance_check=check,
                     role=participant.role,
@@ -120,7 +122,8 @@ def start_check(project: Project, *, by, date=None) -> AcceptanceCheck:
                     organisation=participant.organisation,
                 )
                 for participant in previous.participants.all()
-            )
+            ]
+            bulk_create_with_history(participants, Participant, default_user=by)
     return check
 
 
@@ -298,7 +301,12 @@ def submit_answer(
 ) -> Respondent:
     """Record the household's answer in ``survey_round``, replacing any earlier answer of it
     in that round (the last answer counts). ``channel`` says how it came: the household's
-    link, or a paper form or a door-to-door visit entered by staff (``entered_by``)."""
+    link, or a paper form or a door-to-door visit entered by staff (``entered_by``).
+
+    An answer on the household's behalf (paper, door to door) is taken only from a household
+    that has not answered yet in the round, by any channel: staff never replace a household's
+    answer, so none can learn it by watching the totals move. Only the household itself,
+    through its link, changes its answer."""
     values = {
         "overall": _checked_level(overall, required=True),
         "content": _checked_level(content, required=False),
@@ -331,6 +339,17 @@ def submit_answer(
         )[0]
         if closed_at is not None:
             raise Refused([_("The survey is closed: it takes no more answers.")])
+        if channel != Respondent.Channel.LINK and respondent.answered_at is not None:
+            # Staff never overwrite (nor, by comparing before and after, observe) what a
+            # household answered: entered on its behalf once, changed only by itself.
+            raise Refused(
+                [
+                    _(
+                        "This household has already answered; only the household itself can "
+                        "change its answer, through its link."
+                    )
+                ]
+            )
         SatisfactionAnswer.objects.update_or_create(
             respondent=respondent, defaults={"survey_round_id": survey_round.pk, **values}
         )

@@ -11,14 +11,14 @@ counts, a closed round refuses), and this module only calls it.
 """
 
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import F, Q, Subquery
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from projects.services import Refused
 from surveys import links
-from surveys.views import household_page
+from surveys.views import household_page, neighbourhood_projects
 
 from . import services
 from .forms import SatisfactionForm
@@ -147,15 +147,37 @@ def household_survey(request, household, token):
     return redirect(links.link_path(token))
 
 
+def _card_place(household) -> Respondent | None:
+    """The household's place on the roll the survey card speaks of (one query): on an open
+    round's roll (the latest), else on the roll of the latest closed round of its current
+    project (``surveys.views.neighbourhood_projects``); None when on neither."""
+    current_project = neighbourhood_projects(household.building.neighbourhood_id).values("pk")[:1]
+    latest_closed = (
+        SurveyRound.objects.filter(project=Subquery(current_project), closed_at__isnull=False)
+        .order_by("-opened_at")
+        .values("pk")[:1]
+    )
+    return (
+        Respondent.objects.filter(household=household)
+        .filter(Q(survey_round__closed_at__isnull=True) | Q(survey_round=Subquery(latest_closed)))
+        .select_related("survey_round__project")
+        .order_by(F("survey_round__closed_at").desc(nulls_first=True), "-survey_round__opened_at")
+        .first()
+    )
+
+
 def survey_card(household, token):
     """The household page's section (``surveys.household_sections``): an invitation to
-    answer while the household is on an open round's roll, or that it answered (one query).
-    """
-    respondent = services.open_round_for(household)
+    answer while the household is on an open round's roll, or that it answered; once the
+    round of its current project closed (the project accepted, say), that the survey is
+    closed, with thanks (one query)."""
+    respondent = _card_place(household)
     if respondent is None:
         return None
+    survey_round = respondent.survey_round
     return "acceptance/household_survey_card.html", {
-        "project": respondent.survey_round.project,
+        "project": survey_round.project,
+        "is_open": survey_round.is_open,
         "answered_at": respondent.answered_at,
         "url": survey_url(token),
     }

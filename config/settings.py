@@ -100,8 +100,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     # SQLite: wait for a writer instead of failing at once, and keep readers off its way.
+    # Transactions take the write lock when they begin (IMMEDIATE): a transaction that began
+    # reading and then writes could not wait for another writer and would fail at once
+    # ("database is locked") when residents answer at the same moment.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 # Each request is one transaction: a request that fails half-way leaves nothing half-written.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True

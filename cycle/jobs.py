@@ -115,11 +115,19 @@ def prepare_quarter(quarter: Quarter, *, force: bool = False) -> JobRun:
     return run_once(Job.QUARTER, quarter.key, lambda: meetings.prepare_pack(quarter), force=force)
 
 
-def daily(day: datetime.date) -> JobRun:
-    """Each day: flag notice periods that ended, overdue requests and rectifications."""
+def daily(day: datetime.date, *, force: bool = False) -> JobRun:
+    """Each day: flag notice periods that ended, overdue requests and rectifications; and
+    open the month's dispatch of projects that became active since the 1st."""
     from . import daily as daily_flags
+    from . import dispatch
 
-    return run_once(Job.DAILY, day.isoformat(), lambda: daily_flags.flags(day))
+    def work():
+        return {
+            "flags": daily_flags.flags(day),
+            "dispatch": dispatch.open_dispatches(Month.of(day)),
+        }
+
+    return run_once(Job.DAILY, day.isoformat(), work, force=force)
 
 
 def catch_up(today: datetime.date | None = None) -> list[JobRun]:

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from projects.models import Project, TaskItem
@@ -46,7 +47,7 @@ class JobRun(models.Model):
     class State(models.TextChoices):
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("job run", "Failed")
 
     job = models.CharField(_("job"), max_length=20, choices=Job.choices)
     period = models.CharField(_("period"), max_length=10)
@@ -56,7 +57,7 @@ class JobRun(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     started_at = models.DateTimeField(_("started"), null=True)
     finished_at = models.DateTimeField(_("finished"), null=True)
-    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    summary = models.JSONField(pgettext_lazy("job run", "summary"), default=dict, blank=True)
     error = models.TextField(_("last error"), blank=True)
 
     class Meta:
@@ -83,7 +84,7 @@ class Dispatch(models.Model):
     )
     month = models.DateField(_("month"), help_text=_("The first day of the month reported."))
     percent_complete = models.DecimalField(
-        _("% complete"), **PERCENT, null=True, blank=True, editable=False
+        _("percent complete"), **PERCENT, null=True, blank=True, editable=False
     )
     funds_spent = models.DecimalField(
         _("funds spent this month (yuan)"), **MONEY, null=True, blank=True
@@ -184,7 +185,7 @@ class Inspection(models.Model):
         related_name="+",
     )
     date = models.DateField(_("date"))
-    summary = models.TextField(_("summary"), blank=True)
+    summary = models.TextField(pgettext_lazy("inspection", "summary"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = ProjectRecordQuerySet.as_manager()
@@ -216,7 +217,7 @@ class Finding(models.Model):
     class Category(models.TextChoices):
         QUALITY = "quality", _("Quality")
         SAFETY = "safety", _("Safety")
-        SCHEDULE = "schedule", _("Schedule")
+        SCHEDULE = "schedule", pgettext_lazy("finding category", "Schedule")
         SITE = "site", _("Site management and civilised construction")
         FUNDS = "funds", _("Funds")
         RESIDENTS = "residents", _("Residents' concerns")

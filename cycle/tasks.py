@@ -8,6 +8,8 @@ the job's transaction was rolled back with the dead worker's connection, so the 
 completes it once. Database hiccups are retried with backoff.
 """
 
+import datetime
+
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
@@ -61,9 +63,11 @@ def prepare_quarter(period: str | None = None) -> dict:
 
 
 @shared_task(name="cycle.daily", **RELIABLE)
-def daily() -> dict:
-    """Today's flags, then catch up any monthly job that did not run."""
+def daily(period: str | None = None) -> dict:
+    """The flags of ``period`` (a day, "2026-11-26"; default today), then, for today, catch
+    up any monthly job that did not run."""
     today = timezone.localdate()
-    run = jobs.daily(today)
-    caught_up = jobs.catch_up(today)
+    day = datetime.date.fromisoformat(period) if period else today
+    run = jobs.daily(day)
+    caught_up = jobs.catch_up(today) if day == today else []
     return {**_summary(run), "caught_up": [f"{r.job} {r.period}" for r in caught_up]}

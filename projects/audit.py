@@ -67,6 +67,25 @@ class AuditEntry:
     reason: str = ""
 
 
+#: Records of other apps that belong to a project, as their apps register them from
+#: ``AppConfig.ready`` (``register``): each model with the lookup from its history to the
+#: project's id. The acceptance's checks and survey rounds, the monthly dispatches…
+_REGISTERED: dict[type, str] = {}
+
+
+def register(model, project_lookup: str) -> None:
+    """Show the history of ``model`` (kept by django-simple-history) in the trail of the
+    project that ``project_lookup`` leads to from its history, e.g. ``"project_id"`` or
+    ``"acceptance_check__project_id"``."""
+    _REGISTERED[model] = project_lookup
+
+
+def audited_models() -> dict[type, str]:
+    """Every model of a project's trail, with the lookup to the project's id."""
+    own = {model: "id" if model is Project else "project_id" for model in AUDITED_MODELS}
+    return {**own, **_REGISTERED}
+
+
 def project_audit_trail(project: Project) -> list[AuditEntry]:
     """Every change to ``project`` and its records, newest first.
 
@@ -76,11 +95,11 @@ def project_audit_trail(project: Project) -> list[AuditEntry]:
     """
     histories = {
         model: list(
-            _history_of(model, project)
+            model.history.filter(**{lookup: project.pk})
             .select_related("history_user")
             .order_by("id", "history_date", "history_id")  # each record's versions in turn
         )
-        for model in AUDITED_MODELS
+        for model, lookup in audited_models().items()
     }
     related = _related_objects(histories, project)
     notes = dict(project.transitions.values_list("to_status", "note"))
@@ -97,12 +116,6 @@ def project_audit_trail(project: Project) -> list[AuditEntry]:
                 previous = record
     entries.sort(key=lambda pair: pair[0], reverse=True)
     return [entry for _key, entry in entries]
-
-
-def _history_of(model, project):
-    if model is Project:
-        return Project.history.filter(id=project.pk)
-    return model.history.filter(project_id=project.pk)
 
 
 def _shown_fields(model) -> list:

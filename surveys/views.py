@@ -1,14 +1,18 @@
 """The household's pages (``/h/<token>/``), phone-first, no login.
 
 A household reaches them by its secret link (see ``surveys.links``): it reads the posted plan
-of its neighbourhood, sends an opinion (needs, words, a photo), objects to the plan while the
-notice is open, and reads the answers to what it sent. The pages show the household's address
-and nothing personal (no name, no phone).
+of its neighbourhood, sends an opinion (words, a photo, and while the plan is being made the
+kinds of work it needs), objects to the plan while the notice is open, and reads the answers
+to what it sent. The pages show the household's address and nothing personal (no name, no
+phone).
 
 Every response of these pages:
 
-- is rate-limited per client IP: ``PAGE_RATE`` for any request (each one looks a token up),
-  ``POST_RATE`` for submissions; over the limit, ``rate_limited`` answers 429;
+- is rate-limited: submissions at ``POST_RATE`` per household link (counted on the token's
+  hash, so that the households sharing one address, a community centre's Wi-Fi or a mobile
+  carrier's, do not take each other's turns), under a generous ceiling of ``IP_POST_RATE`` per
+  client IP; requests of any kind at ``PAGE_RATE`` per client IP (each one looks a token up,
+  so guessed tokens count there); over a limit, ``rate_limited`` answers 429;
 - answers an unknown, revoked or malformed token with the same friendly 404 page;
 - carries ``Cache-Control: no-store`` and ``Referrer-Policy: same-origin``, so the token
   stays out of caches and out of the referrers of links to other sites (``no-referrer``
@@ -40,10 +44,13 @@ from . import household_sections, ledger, links, notices
 from .forms import MAX_TEXT, ObjectionForm, OpinionForm
 from .models import PublicNotice
 
-#: Requests of any kind to the household pages, per client IP.
-PAGE_RATE = "30/m"
-#: Submissions (opinions, objections), per client IP.
+#: Requests of any kind to the household pages, per client IP: room for a few dozen
+#: households on one shared address, few enough to make guessing tokens pointless.
+PAGE_RATE = "120/m"
+#: Submissions (opinions, objections, survey answers), per household link.
 POST_RATE = "5/m"
+#: Submissions from one client IP, whichever links they come by.
+IP_POST_RATE = "60/m"
 
 request_logger = logging.getLogger("django.request")
 _UNSET = object()
@@ -87,11 +94,20 @@ def rate_limited(request, exception):
     return _private(_logged_masked(request, response))
 
 
+def link_key(group, request) -> str:
+    """The rate-limit key of the household link a request came by: the token's SHA-256 hash,
+    never the token itself (the cache, like the database, holds no working link)."""
+    match = request.resolver_match
+    token = match.kwargs.get("token") if match is not None else None
+    return links.hash_token(token if token is not None else request.path)
+
+
 def household_page(view):
     """Make ``view(request, household, token)`` a household page reached by ``token``."""
 
-    @ratelimit(group="surveys.household.posts", key="ip", rate=POST_RATE, method="POST")
     @ratelimit(group="surveys.household", key="ip", rate=PAGE_RATE)
+    @ratelimit(group="surveys.household.ip-posts", key="ip", rate=IP_POST_RATE, method="POST")
+    @ratelimit(group="surveys.household.posts", key=link_key, rate=POST_RATE, method="POST")
     def limited(request, token):
         household = links.household_for_token(token)
         if household is None:
@@ -112,36 +128,67 @@ def household_page(view):
 # --- What the page shows ---------------------------------------------------------------------
 
 
-def current_project(neighbourhood) -> Project | None:
-    """The neighbourhood's current project: its latest project past the draft stage, its own
-    or one it was merged into, with its notices (one query, and one for the notices)."""
+def neighbourhood_projects(neighbourhood):
+    """The projects past the draft stage that renovate ``neighbourhood`` (its own or one it
+    was merged into), the current one first: the latest batch, then the latest created."""
     return (
         Project.objects.filter(
             Q(neighbourhood=neighbourhood) | Q(merged_neighbourhoods=neighbourhood)
         )
         .exclude(status=Project.Status.DRAFT)
-        .prefetch_related("notices")
         .order_by("-batch_year", "-pk")
-        .first()
     )
 
 
-def household_notice(household) -> PublicNotice | None:
-    """The notice the household sees: the current notice of its neighbourhood's current
+def current_project(neighbourhood) -> Project | None:
+    """The neighbourhood's current project (``neighbourhood_projects``), with its notices
+    (one query, and one for the notices)."""
+    return neighbourhood_projects(neighbourhood).prefetch_related("notices").first()
+
+
+def project_and_notice(household) -> tuple[Project | None, PublicNotice | None]:
+    """The household's current project and the notice it sees: the current notice of that
     project (``surveys.notices.current_notice``)."""
     project = current_project(household.building.neighbourhood)
-    return notices.current_notice(project) if project is not None else None
+    return project, notices.current_notice(project) if project is not None else None
+
+
+def asks_for_needs(project: Project | None) -> bool:
+    """Whether the opinion form asks which kinds of work the household needs: only while
+    the renovation is being planned (no project yet, or residents being consulted). The
+    ticks feed the demand tally beside the plan; once the plan is approved they would
+    count for nothing, so the form takes words only (it stays the household's way to send
+    opinions, suggestions and complaints, 民情)."""
+    return project is None or project.status == Project.Status.CONSULTING
+
+
+def opinion_form_for(project: Project | None, *args, **kwargs) -> OpinionForm:
+    """The opinion form for a household whose current project is ``project``: without its
+    needs once the plan is past consultation (``asks_for_needs``)."""
+    form = OpinionForm(*args, **kwargs)
+    if not asks_for_needs(project):
+        del form.fields["needs"]
+    return form
 
 
 def _render_home(
-    request, household, token, *, notice=_UNSET, opinion_form=None, objection_form=None
+    request,
+    household,
+    token,
+    *,
+    project=_UNSET,
+    notice=None,
+    opinion_form=None,
+    objection_form=None,
 ):
-    if notice is _UNSET:
-        notice = household_notice(household)
+    if project is _UNSET:
+        project, notice = project_and_notice(household)
     status = notices.notice_status(notice) if notice is not None else None
     notice_open = status == notices.NoticeStatus.OPEN
     if notice_open and objection_form is None:
         objection_form = ObjectionForm(current_notice=notice)
+    if opinion_form is None:
+        opinion_form = opinion_form_for(project)
     context = {
         "address": household.address,
         # What other apps add to the page (the acceptance's satisfaction survey, for one).
@@ -149,7 +196,8 @@ def _render_home(
         "notice": notice,
         "notice_status": status,
         "notice_open": notice_open,
-        "opinion_form": opinion_form or OpinionForm(),
+        "opinion_form": opinion_form,
+        "asks_for_needs": "needs" in opinion_form.fields,
         "objection_form": objection_form if notice_open else None,
         "requests": household.requests.prefetch_related("needs").order_by("-received_at"),
         "objections": household.objections.select_related("notice").order_by("-created_at"),
@@ -175,10 +223,12 @@ def household_home(request, household, token):
 
 @household_page
 def submit_opinion(request, household, token):
-    """POST an opinion (with needs, an optional photo); back to the page with a message."""
+    """POST an opinion (with needs while the plan is being made, an optional photo); back
+    to the page with a message."""
     if request.method != "POST":
         return redirect(links.link_path(token))
-    form = OpinionForm(request.POST, request.FILES)
+    project, notice = project_and_notice(household)
+    form = opinion_form_for(project, request.POST, request.FILES)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -186,7 +236,7 @@ def submit_opinion(request, household, token):
                 household,
                 text=data["text"].strip(),
                 category=data["category"],
-                needs=list(data["needs"]),
+                needs=list(data.get("needs", ())),
                 photo=data["photo"],
             )
         except Refused as refusal:
@@ -196,7 +246,9 @@ def submit_opinion(request, household, token):
                 request, _("Thank you: your opinion was received. The answer will appear below.")
             )
             return redirect(links.link_path(token))
-    return _render_home(request, household, token, opinion_form=form)
+    return _render_home(
+        request, household, token, project=project, notice=notice, opinion_form=form
+    )
 
 
 @household_page
@@ -204,7 +256,7 @@ def submit_objection(request, household, token):
     """POST an objection to the posted plan; taken only while its notice is open."""
     if request.method != "POST":
         return redirect(links.link_path(token))
-    notice = household_notice(household)
+    project, notice = project_and_notice(household)
     form = ObjectionForm(request.POST, current_notice=notice)
     if form.is_valid():
         try:
@@ -229,7 +281,9 @@ def submit_objection(request, household, token):
             form = ObjectionForm(
                 initial={"text": request.POST.get("text", "")[:MAX_TEXT]}, current_notice=notice
             )
-        return _render_home(request, household, token, notice=notice, objection_form=form)
+        return _render_home(
+            request, household, token, project=project, notice=notice, objection_form=form
+        )
     # No objection form without an open notice: say why here, and move what was typed to
     # the opinion form, so it is not lost and can still be sent.
     for error in [*form.non_field_errors(), *form["notice"].errors] or [
@@ -237,5 +291,7 @@ def submit_objection(request, household, token):
     ]:
         messages.error(request, error)
     messages.info(request, _("Your text is in the opinion form below: you can send it there."))
-    opinion = OpinionForm(initial={"text": request.POST.get("text", "")[:MAX_TEXT]})
-    return _render_home(request, household, token, notice=notice, opinion_form=opinion)
+    opinion = opinion_form_for(project, initial={"text": request.POST.get("text", "")[:MAX_TEXT]})
+    return _render_home(
+        request, household, token, project=project, notice=notice, opinion_form=opinion
+    )

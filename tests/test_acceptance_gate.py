@@ -297,6 +297,76 @@ def test_a_paper_answer_needs_who_entered_it(office):
     assert not SatisfactionAnswer.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "first_channel", [Respondent.Channel.LINK, Respondent.Channel.PAPER], ids=["link", "paper"]
+)
+@pytest.mark.parametrize(
+    "second_channel",
+    [Respondent.Channel.PAPER, Respondent.Channel.DOOR_TO_DOOR],
+    ids=["paper", "door_to_door"],
+)
+def test_staff_cannot_answer_again_for_a_household_that_answered(
+    office, english, first_channel, second_channel
+):
+    community = make_user(username="shequ")
+    project = completed_project(office, 2)
+    survey_round = services.open_round(project, by=office)
+    respondent = survey_round.roll.select_related("household").first()
+    entered_by = None if first_channel == Respondent.Channel.LINK else community
+    services.submit_answer(
+        survey_round,
+        respondent.household,
+        overall=DISSATISFIED,
+        comment="楼道灯不亮",
+        channel=first_channel,
+        entered_by=entered_by,
+    )
+    before = Respondent.objects.get(pk=respondent.pk)
+
+    with pytest.raises(Refused) as refused:
+        services.submit_answer(
+            survey_round,
+            respondent.household,
+            overall=SATISFIED,
+            channel=second_channel,
+            entered_by=office,
+        )
+
+    assert [str(reason) for reason in refused.value.reasons] == [
+        "This household has already answered; only the household itself can change its "
+        "answer, through its link."
+    ]
+    kept = SatisfactionAnswer.objects.get(respondent=respondent)
+    assert (kept.overall, kept.comment) == (DISSATISFIED, "楼道灯不亮")
+    after = Respondent.objects.get(pk=respondent.pk)
+    assert (after.answered_at, after.channel, after.entered_by) == (
+        before.answered_at,
+        before.channel,
+        before.entered_by,
+    )
+
+
+def test_a_household_changes_through_its_link_an_answer_entered_on_paper(office):
+    community = make_user(username="shequ")
+    project = completed_project(office, 1)
+    survey_round = services.open_round(project, by=office)
+    household = survey_round.roll.get().household
+    services.submit_answer(
+        survey_round,
+        household,
+        overall=DISSATISFIED,
+        channel=Respondent.Channel.PAPER,
+        entered_by=community,
+    )
+
+    services.submit_answer(survey_round, household, overall=SATISFIED)
+
+    respondent = survey_round.roll.get()
+    assert (respondent.channel, respondent.entered_by) == (Respondent.Channel.LINK, None)
+    assert SatisfactionAnswer.objects.get(respondent=respondent).overall == SATISFIED
+    assert rules.survey_numbers(survey_round).satisfied == 1
+
+
 @pytest.mark.parametrize("level", ["", "very_satisfied", None])
 def test_an_answer_outside_the_three_levels_is_refused(office, level):
     project = completed_project(office, 1)

@@ -505,7 +505,18 @@ def test_the_page_of_a_project_not_yet_accepted_runs_a_fixed_number_of_queries(
     client.get(page_url(project))
 
     # The 13 of an accepted project, plus the live gate: its latest check and round, the
-    # round's roll and answers (4).
-    with django_assert_num_queries(17):
+    # round's roll and answers (4); minus the tally by question, left out while the round is
+    # open (1).
+    with django_assert_num_queries(16):
         response = client.get(page_url(project))
     assert response.status_code == 200
+
+
+def test_the_report_of_an_open_round_shows_totals_but_no_answers_by_level(client, office):
+    project = project_at(Project.Status.COMPLETED, by=office)  # its round is still open
+    client.force_login(office)
+
+    response = client.get(reverse("acceptance_report:page", args=[project.pk]))
+
+    assert response.context["report"].tally == []
+    assert 'id="tally"' not in response.content.decode()

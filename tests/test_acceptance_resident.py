@@ -22,13 +22,14 @@ from django.urls import reverse
 
 from acceptance import rules, services
 from acceptance.models import Respondent, SatisfactionAnswer, SurveyRound
+from projects import services as project_services
 from projects.models import Project
 from projects.services import Refused
 from residents.roles import Role
 from surveys import links
 
 from .conftest import make_user
-from .factories import HouseholdFactory, UserFactory
+from .factories import HouseholdFactory, ProjectFactory, UserFactory
 from .formdata import form_data
 from .test_project_lifecycle import project_at
 from .test_resident_pages import FROZEN_RATELIMIT_TIME, without_tokens
@@ -332,7 +333,9 @@ def test_a_browser_post_with_its_page_s_csrf_token_is_taken(survey):
     assert SatisfactionAnswer.objects.count() == 1
 
 
-def test_sixth_answer_within_a_minute_is_refused(client, survey, frozen_ratelimit_clock):
+def test_a_household_s_sixth_answer_within_a_minute_is_refused(
+    client, survey, frozen_ratelimit_clock
+):
     page = client.get(survey.url).content.decode()
     for _ in range(5):
         assert client.post(survey.url, form_data(page, **ANSWER)).status_code == 302
@@ -344,8 +347,31 @@ def test_sixth_answer_within_a_minute_is_refused(client, survey, frozen_ratelimi
     assert SatisfactionAnswer.objects.get().overall == "satisfied"
 
 
-def test_31st_survey_page_within_a_minute_is_refused(client, survey, frozen_ratelimit_clock):
-    for _ in range(30):
+def test_six_households_on_one_address_can_each_answer(
+    client, completed, office, frozen_ratelimit_clock
+):
+    """Households answering from one community centre's Wi-Fi, or one carrier's shared
+    address, do not use up each other's turns."""
+    building = completed.household.building
+    neighbours = [HouseholdFactory(building=building, room=f"3{n:02d}") for n in range(2, 7)]
+    services.open_round(completed.project, by=office)
+    urls = [completed.url] + [
+        reverse("acceptance:household_survey", args=[links.issue_link(household)])
+        for household in neighbours
+    ]
+
+    for url in urls:
+        page = client.get(url).content.decode()
+        assert client.post(url, form_data(page, **ANSWER)).status_code == 302
+
+    assert SatisfactionAnswer.objects.count() == 6
+    assert Respondent.objects.answered().count() == 6
+
+
+def test_121st_survey_page_within_a_minute_from_one_address_is_refused(
+    client, survey, frozen_ratelimit_clock
+):
+    for _ in range(120):
         assert client.get(survey.url).status_code == 200
 
     assert client.get(survey.url).status_code == 429
@@ -354,7 +380,7 @@ def test_31st_survey_page_within_a_minute_is_refused(client, survey, frozen_rate
 # --- The card on the household's page ---------------------------------------------------------
 
 
-def test_the_household_page_shows_the_survey_card_only_while_a_round_is_open(
+def test_the_survey_card_invites_while_the_round_is_open_and_thanks_once_it_closed(
     en_client, completed, office
 ):
     def card(page):
@@ -375,16 +401,61 @@ def test_the_household_page_shows_the_survey_card_only_while_a_round_is_open(
     assert "Answer the survey" not in page
 
     services.close_round(survey_round, by=office)
-    assert not card(en_client.get(completed.home_url).content.decode())
+    page = en_client.get(completed.home_url).content.decode()
+    assert not card(page)
+    assert "The satisfaction survey is closed. Thank you." in page
 
 
-def test_the_card_is_not_shown_to_a_household_not_on_the_roll(en_client, survey):
+def test_the_card_is_not_shown_to_a_household_not_on_the_roll(en_client, survey, office):
     newcomer = HouseholdFactory(building=survey.household.building, room="103")
     token = links.issue_link(newcomer)
+    url = reverse("surveys:household_home", args=[token])
+
+    page = en_client.get(url).content.decode()
+    assert 'id="satisfaction"' not in page and "/satisfaction/" not in page
+
+    services.close_round(survey.round, by=office)
+    assert 'id="satisfaction"' not in en_client.get(url).content.decode()
+
+
+def test_once_the_project_is_accepted_the_card_says_the_survey_is_closed(
+    en_client, registers, office
+):
+    project = project_at(
+        Project.Status.ACCEPTED, by=office, neighbourhood=registers.a.neighbourhood
+    )
+    token = links.issue_link(registers.a.household)
 
     page = en_client.get(reverse("surveys:household_home", args=[token])).content.decode()
 
+    assert 'id="satisfaction"' in page
+    assert project.name in page
+    assert "The satisfaction survey is closed. Thank you." in page
     assert "/satisfaction/" not in page
+
+
+def test_the_closed_card_speaks_of_the_latest_round_of_the_current_project(
+    en_client, survey, office
+):
+    """A failed round, then a new one: open, the card invites again; once the neighbourhood
+    has a newer project, the old project's survey is no longer the household's news."""
+    services.close_round(survey.round, by=office)
+    second = services.open_round(survey.project, by=office)
+    page = en_client.get(survey.home_url).content.decode()
+    assert "Answer the survey" in page
+    assert "The satisfaction survey is closed." not in page
+
+    services.close_round(second, by=office)
+    assert "The satisfaction survey is closed." in en_client.get(survey.home_url).content.decode()
+
+    newer = ProjectFactory(
+        neighbourhood=survey.household.building.neighbourhood,
+        batch_year=survey.project.batch_year + 1,
+        name="桃园小区二期",
+    )
+    project_services.start_consultation(newer, by=office)
+    page = en_client.get(survey.home_url).content.decode()
+    assert 'id="satisfaction"' not in page
 
 
 # --- Query counts ------------------------------------------------------------------------------
@@ -422,11 +493,24 @@ def test_household_page_with_the_survey_card_runs_a_fixed_number_of_queries(
 
     # 1 savepoint and 1 release, 1 the link, 1 the survey card (the place on the open
     # round's roll with round and project), 1 the current project, 1 its notices, 1 the
-    # unanswered objections to its notice (its period is over), 1 the needs offered in the
-    # form, 1 the household's requests, 1 its objections.
-    with django_assert_num_queries(10):
+    # unanswered objections to its notice (its period is over), 1 the household's requests,
+    # 1 its objections; no needs offered in the form (the project is past consultation).
+    with django_assert_num_queries(9):
         response = client.get(survey.home_url)
     assert 'id="satisfaction"' in response.content.decode()
+
+
+def test_household_page_with_the_closed_survey_card_runs_a_fixed_number_of_queries(
+    client, survey, office, django_assert_num_queries
+):
+    services.close_round(survey.round, by=office)
+    client.get(survey.home_url)
+
+    # The same 9: the card's one query finds the place on the roll of the latest closed
+    # round of the current project (with round and project) instead of an open round's.
+    with django_assert_num_queries(9):
+        response = client.get(survey.home_url)
+    assert "The satisfaction survey is closed." in response.content.decode()
 
 
 # --- Concurrency, on PostgreSQL ------------------------------------------------------------------

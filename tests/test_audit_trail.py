@@ -336,13 +336,23 @@ def test_the_audit_page_runs_the_same_queries_for_2_and_20_changes(
     # 4 for every admin page (session, user, the user's permissions held directly and
     # through groups), 2 for the request's savepoint and its release, the project; then the
     # trail: the versions of the project, milestones, task items, funding lines, disclosures
-    # and photos (one query each, with their users), the rows the versions point at (the
+    # and photos, and of the acceptance's checks, their items and participants and survey
+    # rounds (one query each, with their users), the rows the versions point at (the
     # neighbourhood, the responsible staff, the kinds of work) and the notes of the steps.
     change_both(1)  # 2 changes
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(21):
         response = client.get(audit_url(project))
     assert len(response.context["entries"]) == 3 + 2  # and the three records created
     change_both(9)  # 20 changes
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(21):
         response = client.get(audit_url(project))
     assert len(response.context["entries"]) == 3 + 20
+
+
+def test_the_trail_tells_the_acceptance_of_the_project(office_user, english):
+    project = project_at(Project.Status.ACCEPTED, by=office_user)
+
+    kinds = {entry.record_type.lower() for entry in project_audit_trail(project)}
+
+    assert {"completion check", "checklist item", "participant"} <= kinds
+    assert "satisfaction survey round" in kinds

@@ -14,17 +14,20 @@ from types import SimpleNamespace
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
-from django.urls import reverse
+from django.test import Client, RequestFactory
+from django.urls import resolve, reverse
 from django.utils import timezone
+from django_ratelimit.core import get_usage
 from PIL import Image
 
 from config.logging import MaskHouseholdTokens, mask_tokens
 from projects import services as project_services
-from surveys import ledger, links, notices
+from projects.models import Project
+from surveys import ledger, links, notices, views
 from surveys.models import Objection, ResidentRequest
 
 from .factories import CatalogueKindFactory, ProjectFactory, PublicNoticeFactory
+from .test_project_lifecycle import project_at
 
 #: A moment at which django-ratelimit's windows are frozen, so a test never straddles two.
 FROZEN_RATELIMIT_TIME = 1_800_000_000.0
@@ -320,6 +323,82 @@ def test_empty_objection_is_refused_and_the_form_stays(client, home, open_notice
     assert f'action="{home.objection_url}"' in response.content.decode()
 
 
+# --- The opinion form once the plan is decided ---------------------------------------------
+
+
+def asks_for_needs(page: str) -> bool:
+    return 'name="needs"' in page
+
+
+@pytest.fixture
+def approved(registers, office_user):
+    """桃园小区's project, approved: past consultation."""
+    return project_at(
+        Project.Status.APPROVED, by=office_user, neighbourhood=registers.a.neighbourhood
+    )
+
+
+def test_the_opinion_form_asks_for_needs_while_the_plan_is_being_made(client, home):
+    assert asks_for_needs(client.get(home.url).content.decode())  # no project yet
+
+    post_plan(home.household.building.neighbourhood)  # residents being consulted
+    assert asks_for_needs(client.get(home.url).content.decode())
+
+
+@pytest.mark.parametrize(
+    "status",
+    [Project.Status.APPROVED, Project.Status.UNDER_CONSTRUCTION, Project.Status.ACCEPTED],
+)
+def test_past_consultation_the_opinion_form_takes_words_without_needs(
+    client, registers, home, office_user, status
+):
+    project_at(status, by=office_user, neighbourhood=registers.a.neighbourhood)
+
+    page = client.get(home.url).content.decode()
+
+    assert not asks_for_needs(page)
+    assert f'action="{home.opinion_url}"' in page  # still the household's way to write (民情)
+    assert 'name="category"' in page and 'name="text"' in page and 'name="photo"' in page
+
+
+def test_an_opinion_sent_past_consultation_is_recorded_without_needs(client, home, approved):
+    """A page read during the consultation may still post needs: the words are taken, the
+    ticks no longer count."""
+    kind = CatalogueKindFactory()
+
+    response = client.post(
+        home.opinion_url, {"category": "complaint", "needs": [kind.pk], "text": "施工太吵"}
+    )
+
+    assert response.status_code == 302
+    request = ResidentRequest.objects.get()
+    assert request.text == "施工太吵"
+    assert not request.needs.exists()
+
+
+def test_a_refused_opinion_past_consultation_keeps_the_text_without_needs(client, home, approved):
+    response = client.post(home.opinion_url, {"category": "complaint", "text": "长" * 2001})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"{'长' * 2001}</textarea>" in page
+    assert not asks_for_needs(page)
+
+
+def test_resident_page_past_consultation_runs_a_fixed_number_of_queries(
+    client, home, approved, django_assert_num_queries
+):
+    client.get(home.url)
+
+    # 1 savepoint and 1 release (ATOMIC_REQUESTS), 1 the link with household, building and
+    # neighbourhood, 1 the survey card (none), 1 the current project, 1 its notices, 1 the
+    # unanswered objections to its notice (its period is over), 1 the household's requests,
+    # 1 its objections; no needs offered in the form.
+    with django_assert_num_queries(9):
+        response = client.get(home.url)
+    assert response.status_code == 200
+
+
 # --- Answers -------------------------------------------------------------------------------
 
 
@@ -433,11 +512,12 @@ def test_forms_are_csrf_protected(home, open_notice):
     assert not Objection.objects.exists()
 
 
-def test_31st_request_within_a_minute_is_refused_with_a_friendly_429(
+def test_121st_request_within_a_minute_from_one_address_is_refused_with_a_friendly_429(
     client, home, frozen_ratelimit_clock
 ):
-    for _ in range(30):
-        assert client.get(home.url).status_code == 200
+    # Any page counts: the form's address (it only redirects) is the quickest to ask.
+    for _ in range(120):
+        assert client.get(home.opinion_url).status_code == 302
 
     response = client.get(home.url)
 
@@ -448,29 +528,116 @@ def test_31st_request_within_a_minute_is_refused_with_a_friendly_429(
     assert 'class="household"' in response.content.decode()
 
 
-def test_guessing_tokens_counts_against_the_same_limit(db, client, frozen_ratelimit_clock):
-    for _ in range(30):
+def test_guessing_tokens_counts_against_the_address_s_limit(db, client, frozen_ratelimit_clock):
+    for _ in range(120):
         assert client.get(f"/h/{links.new_token()}/").status_code == 404
 
     assert client.get(f"/h/{links.new_token()}/").status_code == 429
 
 
-def test_rate_limits_count_per_client_ip(client, home, frozen_ratelimit_clock):
-    for _ in range(31):
-        client.get(home.url, REMOTE_ADDR="10.0.0.1")
+def test_page_limits_count_per_client_ip(client, home, frozen_ratelimit_clock):
+    for _ in range(121):
+        client.get(home.opinion_url, REMOTE_ADDR="10.0.0.1")
 
+    assert client.get(home.url, REMOTE_ADDR="10.0.0.1").status_code == 429
     assert client.get(home.url, REMOTE_ADDR="10.0.0.2").status_code == 200
 
 
-def test_sixth_submission_within_a_minute_is_refused(client, home, frozen_ratelimit_clock):
+def other_households(registers, count):
+    """``count`` more households of 桃园小区's building, each with its link's opinion URL."""
+    urls = []
+    for n in range(count):
+        household = registers.a.building.households.create(
+            unit=2, floor=n + 1, room=f"2{n:02d}", head_name=f"住户{n}"
+        )
+        urls.append(reverse("surveys:household_opinion", args=[links.issue_link(household)]))
+    return urls
+
+
+def test_six_households_on_one_address_can_each_send_opinions(
+    client, registers, home, frozen_ratelimit_clock
+):
+    """A community centre's Wi-Fi or a carrier's shared address: one IP, many households,
+    each with its own five submissions a minute."""
+    urls = [home.opinion_url, *other_households(registers, 5)]
+
+    for url in urls:
+        for n in range(5):
+            response = client.post(url, {"category": "opinion", "text": f"意见{n}"})
+            assert response.status_code == 302
+
+    assert ResidentRequest.objects.count() == 30
+    assert ResidentRequest.objects.values("household").distinct().count() == 6
+
+
+def test_a_household_s_sixth_submission_within_a_minute_is_refused(
+    client, registers, home, frozen_ratelimit_clock, caplog
+):
     for n in range(5):
-        response = client.post(home.opinion_url, {"category": "opinion", "text": f"意见{n}"})
+        response = client.post(
+            home.opinion_url, {"category": "opinion", "text": f"意见{n}"}, REMOTE_ADDR=f"10.0.0.{n}"
+        )
         assert response.status_code == 302
 
-    response = client.post(home.opinion_url, {"category": "opinion", "text": "第六条"})
+    with caplog.at_level(logging.INFO):
+        response = client.post(
+            home.opinion_url, {"category": "opinion", "text": "第六条"}, REMOTE_ADDR="10.0.0.9"
+        )
 
-    assert response.status_code == 429
+    assert response.status_code == 429  # from another address too: the limit is the link's
+    assert 'class="household"' in response.content.decode()
     assert ResidentRequest.objects.count() == 5
+    assert home.token not in caplog.text
+    assert "Too Many Requests: /h/…/opinion/" in caplog.text
+    [neighbour_url] = other_households(registers, 1)
+    assert client.post(neighbour_url, {"category": "opinion", "text": "邻居"}).status_code == 302
+
+
+def test_submissions_are_counted_per_link_by_the_hash_of_its_token(
+    client, home, frozen_ratelimit_clock
+):
+    client.post(home.opinion_url, {"category": "opinion", "text": "一条意见"})
+    request = RequestFactory().post(home.objection_url)
+    request.resolver_match = resolve(home.objection_url)
+
+    key = views.link_key("surveys.household.posts", request)
+    usage = get_usage(
+        request,
+        group="surveys.household.posts",
+        key=views.link_key,
+        rate=views.POST_RATE,
+        method="POST",
+        increment=False,
+    )
+
+    assert key == links.hash_token(home.token)
+    assert home.token not in key
+    assert usage["count"] == 1  # the opinion, counted for the link whichever form it used
+
+
+def test_61st_submission_within_a_minute_from_one_address_is_refused(
+    client, registers, home, frozen_ratelimit_clock
+):
+    """Twelve households send their five each from one address; the next is over the
+    address's ceiling, and so is a guessed link's."""
+    urls = other_households(registers, 12)
+    for url in urls:
+        for _ in range(5):
+            # An empty opinion: refused by the form, but counted all the same.
+            assert client.post(url, {"category": "opinion", "text": ""}).status_code == 200
+
+    response = client.post(home.opinion_url, {"category": "opinion", "text": "第61条"})
+    guessed = client.post(
+        reverse("surveys:household_opinion", args=[links.new_token()]),
+        {"category": "opinion", "text": "猜"},
+    )
+
+    assert response.status_code == guessed.status_code == 429
+    assert not ResidentRequest.objects.exists()
+    other = client.post(
+        home.opinion_url, {"category": "opinion", "text": "换个地址"}, REMOTE_ADDR="10.0.0.2"
+    )
+    assert other.status_code == 302
 
 
 def test_a_browser_post_with_its_origin_passes_the_csrf_check(home, open_notice):

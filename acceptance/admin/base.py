@@ -1,12 +1,40 @@
 """What the acceptance's admin pages share: pages whose form runs a service step."""
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from projects.models import Project
 from projects.services import Refused
+
+from ..models import AcceptanceCheck, Result, SurveyRound
+
+#: The query parameter that narrows the auditor's list of answers to one survey round.
+ROUND_PARAMETER = "round"
+
+
+class RoundStateFilter(admin.SimpleListFilter):
+    """Open or closed rounds (or, with ``closed_path``, the rows of open or closed rounds)."""
+
+    title = _("state")
+    parameter_name = "state"
+    closed_path = "closed_at"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("open", pgettext_lazy("survey round", "Open")),
+            ("closed", pgettext_lazy("survey round", "Closed")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(**{f"{self.closed_path}__isnull": True})
+        if self.value() == "closed":
+            return queryset.filter(**{f"{self.closed_path}__isnull": False})
+        return queryset
 
 
 def completed_projects(user):
@@ -16,6 +44,19 @@ def completed_projects(user):
         .filter(status=Project.Status.COMPLETED)
         .order_by("name", "pk")
     )
+
+
+def checkable_projects(user):
+    """The completed projects ``user`` may see in which a completion check may start: none in
+    progress, none passed (a first check, or a re-check after a failed one)."""
+    taken = AcceptanceCheck.objects.filter(result__in=[Result.PENDING, Result.PASSED])
+    return completed_projects(user).exclude(pk__in=taken.values("project_id"))
+
+
+def projects_without_open_round(user):
+    """The completed projects ``user`` may see in which a survey round may open: none open."""
+    open_rounds = SurveyRound.objects.filter(closed_at__isnull=True)
+    return completed_projects(user).exclude(pk__in=open_rounds.values("project_id"))
 
 
 def refusal_texts(refusal: Refused) -> list[str]:

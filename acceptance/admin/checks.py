@@ -5,9 +5,13 @@ A check is started (its add page, or "Start a re-check" after a failure) and con
 is shown as the form's error with what was typed kept, and a refused conclusion keeps the
 page's changes, which are saved first. While a check is in progress its date, notes,
 rectification, checklist (result, notes, a document checked like a disclosure's) and
-participants are edited on its page; once concluded it is read-only for good. Community staff
-read the checks of their neighbourhoods; the county office runs them. django-simple-history
-keeps every change of a check, its items and its participants.
+participants are edited on its page; once concluded it is read-only for good. The first check's
+page suggests its participants (the community, the members of the neighbourhood's owners'
+committee, its building heads) as rows filled in but not stored until the page is saved; a
+re-check takes the participants of the check before it, and its page shows that check's
+failed items and what was to be rectified. Community staff read the checks of their
+neighbourhoods; the county office runs them. django-simple-history keeps every change of a
+check, its items and its participants.
 """
 
 from django import forms
@@ -15,7 +19,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path
 from django.utils import formats, timezone
@@ -33,10 +37,11 @@ from residents.admin import (
     CommunityListFilter,
     ScopedModelAdmin,
 )
+from residents.models import BuildingHead, CommitteeMember, Neighbourhood
 
 from .. import services
 from ..models import AcceptanceCheck, CheckItem, ChecklistTemplateItem, Participant, Result
-from .base import ServiceFormMixin, completed_projects
+from .base import ServiceFormMixin, checkable_projects
 
 # --- The checklist template -------------------------------------------------------------------
 
@@ -128,10 +133,93 @@ class CheckItemInline(InProgressOnlyMixin, AnjuTabularInline):
     extra = 0
 
 
+def suggested_participants(project) -> list[dict]:
+    """Who usually takes part in the first check of ``project``, as rows of the participants'
+    form: its community, then the members of the owners' committee and the building heads of
+    its neighbourhood and merged compounds (three queries)."""
+    areas = Neighbourhood.objects.filter(
+        Q(pk=project.neighbourhood_id) | Q(pk__in=project.merged_neighbourhoods.values("pk"))
+    )
+    community = (
+        Neighbourhood.objects.select_related("community").get(pk=project.neighbourhood_id).community
+    )
+    rows = [
+        {
+            "role": Participant.Role.COMMUNITY,
+            "name": "",
+            "organisation": community.name if community else "",
+        }
+    ]
+    members = (
+        CommitteeMember.objects.filter(committee__neighbourhoods__in=areas)
+        .select_related("committee")
+        .distinct()
+        .order_by("committee__name", "position", "name")
+    )
+    rows += [
+        {
+            "role": Participant.Role.OWNERS_COMMITTEE,
+            "name": member.name,
+            "organisation": member.committee.name,
+        }
+        for member in members
+    ]
+    heads = (
+        BuildingHead.objects.filter(neighbourhood__in=areas)
+        .select_related("neighbourhood", "building__neighbourhood")
+        .order_by("neighbourhood__name", "building__number", "name")
+    )
+    rows += [
+        {
+            "role": Participant.Role.BUILDING_HEAD,
+            "name": head.name,
+            "organisation": str(head.building) if head.building else head.neighbourhood.name,
+        }
+        for head in heads
+    ]
+    return rows
+
+
+class ParticipantForm(forms.ModelForm):
+    """One participant. A suggested row (filled in by the page, not yet stored) is saved as
+    shown when the page is saved, unless its name is emptied; a blank row only when filled."""
+
+    class Meta:
+        model = Participant
+        fields = ["role", "name", "organisation"]
+
+    @property
+    def suggested(self) -> bool:
+        return self.instance.pk is None and bool(self.initial.get("role"))
+
+    def has_changed(self):
+        if self.suggested and self.is_bound:
+            return bool(str(self.data.get(self.add_prefix("name"), "")).strip())
+        return super().has_changed()
+
+
 class ParticipantInline(InProgressOnlyMixin, AnjuTabularInline):
     model = Participant
+    form = ParticipantForm
     fields = ["role", "name", "organisation"]
     extra = 0
+
+    def suggestions(self, request, check) -> list[dict]:
+        """The rows suggested on the page of ``check``: only on a first check in progress
+        that has no participant yet, to a user who may add them (read once per request)."""
+        if check is None or check.number != 1 or check.is_concluded:
+            return []
+        cache = request.__dict__.setdefault("_participant_suggestions", {})
+        if check.pk not in cache:
+            cache[check.pk] = (
+                suggested_participants(check.project)
+                if self.has_add_permission(request, check) and not check.participants.exists()
+                else []
+            )
+        return cache[check.pk]
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return len(self.suggestions(request, obj))
 
 
 # --- Checks ---------------------------------------------------------------------------------
@@ -141,7 +229,16 @@ class StartCheckForm(forms.Form):
     project = forms.ModelChoiceField(
         label=capfirst(_("project")),
         queryset=Project.objects.none(),
-        help_text=_("Projects whose construction is complete, awaiting acceptance."),
+        help_text=_(
+            "Projects whose construction is complete, awaiting acceptance, with no check in "
+            "progress and none passed."
+        ),
+        error_messages={
+            "invalid_choice": _(
+                "Choose a project from the list: this one is not complete, or it has a check "
+                "in progress, or its check passed."
+            )
+        },
     )
     date = forms.DateField(
         label=capfirst(_("date of the check")),
@@ -150,7 +247,7 @@ class StartCheckForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["project"].queryset = completed_projects(user)
+        self.fields["project"].queryset = checkable_projects(user)
         self.fields["date"].initial = timezone.localdate
 
 
@@ -186,6 +283,12 @@ class AcceptanceCheckAdmin(ServiceFormMixin, ScopedHistoryAdmin, ScopedModelAdmi
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("project", "created_by", "concluded_by")
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, ParticipantInline):
+            kwargs["initial"] = inline.suggestions(request, obj)
+        return kwargs
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.is_concluded:
@@ -319,5 +422,22 @@ class AcceptanceCheckAdmin(ServiceFormMixin, ScopedHistoryAdmin, ScopedModelAdmi
                 obj.result == Result.FAILED
                 and self.has_add_permission(request)
                 and self._is_latest(obj)
+            )
+            # A re-check: what the check before it found, so that it is checked again here.
+            previous = (
+                AcceptanceCheck.objects.filter(
+                    project_id=obj.project_id, number=obj.number - 1, result=Result.FAILED
+                ).first()
+                if obj.number > 1
+                else None
+            )
+            context["previous_check"] = previous
+            context["previous_failed_items"] = (
+                list(previous.items.filter(result=Result.FAILED).order_by("order", "pk"))
+                if previous is not None
+                else []
+            )
+            context["participants_suggested"] = bool(
+                ParticipantInline(self.model, self.admin_site).suggestions(request, obj)
             )
         return super().render_change_form(request, context, add, change, form_url, obj)

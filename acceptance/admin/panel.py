@@ -1,8 +1,10 @@
 """The acceptance panel of a project's admin page, beside its consultation panel.
 
 A completed project shows the gate's checklist (``projects.workflow.acceptance_panel``) with
-the live numbers of its latest survey round; an accepted project shows the numbers saved when
-it was accepted (``AcceptanceDecision``), whatever happened to the registers since.
+the live numbers of its latest survey round (the answers by level only once the round is
+closed, or to the auditor: see ``rounds.py``) and the next step when that round closed without
+meeting the thresholds; an accepted project shows the numbers saved when it was accepted
+(``AcceptanceDecision``), whatever happened to the registers since.
 """
 
 from django.urls import NoReverseMatch, reverse
@@ -57,6 +59,7 @@ def acceptance_context(project) -> dict | None:
         }
     # Completed, or accepted before decisions were kept: the gate as it stands.
     panel = workflow.acceptance_panel(project)
+    survey_round = panel.survey_round
     return {
         "panel": panel,
         "numbers": panel.numbers,
@@ -64,6 +67,13 @@ def acceptance_context(project) -> dict | None:
         "check_id": panel.check.pk if panel.check else None,
         "check": panel.check,
         "round_id": panel.survey_round.pk if panel.survey_round else None,
-        "survey_round": panel.survey_round,
+        "survey_round": survey_round,
+        # The latest round closed without meeting the thresholds: the next step is a new one.
+        "round_failed": (
+            project.status == Project.Status.COMPLETED
+            and survey_round is not None
+            and not survey_round.is_open
+            and not survey_round.passed
+        ),
         "report": report_urls(project),
     }

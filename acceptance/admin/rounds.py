@@ -1,15 +1,20 @@
 """Admin of the satisfaction survey rounds: open, follow, enter answers on paper, close.
 
-A round is opened (its add page) and closed (its button) through ``acceptance.services``. Its
-page shows the live numbers of the gate, the households that have not answered yet (to go and
-ask them), and a form to enter an answer collected on paper or door to door on a household's
-behalf (``acceptance.enter_answers``), which ``services.submit_answer`` records with its channel
-and who entered it.
+A round is opened (its add page) and closed (its button, then a confirmation page) through
+``acceptance.services``. Its page shows the live numbers of the gate, the households that have
+not answered yet (to go and ask them), and a form to enter an answer collected on paper or door
+to door on behalf of a household that has not answered (``acceptance.enter_answers``), which
+``services.submit_answer`` records with its channel and who entered it.
 
 Who answered is shown; how a household answered never is. No page of this admin reads a
-household's answer: the numbers are totals, the comments are listed without their households
-and sorted by their text (not in the roll's order), and entering an answer is confirmed without
-repeating it. Only the auditor reads an answer beside its household (``records.py``).
+household's answer: the numbers are totals, entering an answer is confirmed without repeating
+it, and staff can enter an answer only for a household that has not answered (so they never
+replace one, nor see the totals move when they do). While a round is open its page shows only
+what the gate needs (households, answers, answers still needed, satisfied answers and their
+rate): the answers by level, by question and the comments wait until it is closed, since a
+watcher could otherwise tie the next change to the household that just left the list of those
+to ask. Only the auditor reads an answer beside its household (``records.py``), and reads the
+breakdown of an open round too.
 """
 
 from django import forms
@@ -22,8 +27,9 @@ from django.db.models.functions import Coalesce
 from django.forms.utils import flatatt
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -39,7 +45,13 @@ from surveys.links import address_order
 
 from .. import rules, services
 from ..models import Respondent, Satisfaction, SatisfactionAnswer, SurveyRound
-from .base import ServiceFormMixin, completed_projects, refusal_texts
+from .base import (
+    ROUND_PARAMETER,
+    RoundStateFilter,
+    ServiceFormMixin,
+    projects_without_open_round,
+    refusal_texts,
+)
 from .panel import level_rows
 
 #: Households listed per page among those that have not answered.
@@ -47,8 +59,12 @@ NOT_ANSWERED_PER_PAGE = 100
 #: Comments shown on a round's page (the report has them all).
 COMMENTS_SHOWN = 100
 ENTER_ANSWERS_PERMISSION = "acceptance.enter_answers"
-#: What a roll's page reads of each household: its address and head (a large roll is read
-#: whole, for the list and the form).
+#: Reads each answer beside its household (the auditor): no breakdown is hidden from it.
+READ_ANSWERS_PERMISSION = "acceptance.view_satisfactionanswer"
+#: What a round's page shows only once it is closed (and its numbers frozen).
+FROZEN_FIELDS = ["closed_at", "closed_by", "answered", "satisfied", "passed"]
+#: What a round's page reads of each household still to answer: its address and head (read
+#: once, for the list of those to ask and for the form).
 ROLL_FIELDS = [
     "survey_round_id",
     "answered_at",
@@ -72,38 +88,29 @@ def answered_count():
     return Coalesce(Subquery(answered, output_field=IntegerField()), 0)
 
 
-class RoundStateFilter(admin.SimpleListFilter):
-    title = _("state")
-    parameter_name = "state"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("open", pgettext_lazy("survey round", "Open")),
-            ("closed", pgettext_lazy("survey round", "Closed")),
-        ]
-
-    def queryset(self, request, queryset):
-        if self.value() == "open":
-            return queryset.filter(closed_at__isnull=True)
-        if self.value() == "closed":
-            return queryset.filter(closed_at__isnull=False)
-        return queryset
-
-
 class OpenRoundForm(forms.Form):
     project = forms.ModelChoiceField(
         label=capfirst(_("project")),
         queryset=Project.objects.none(),
-        help_text=_("Projects whose construction is complete, awaiting acceptance."),
+        help_text=_(
+            "Projects whose construction is complete, awaiting acceptance, with no survey "
+            "round open."
+        ),
+        error_messages={
+            "invalid_choice": _(
+                "Choose a project from the list: this one is not complete, or it has a "
+                "survey round open already."
+            )
+        },
     )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["project"].queryset = completed_projects(user)
+        self.fields["project"].queryset = projects_without_open_round(user)
 
 
 def _optional(choices):
-    return [("", _("Not answered")), *choices]
+    return [("", pgettext_lazy("satisfaction survey", "Not answered")), *choices]
 
 
 def household_label(household, clear: bool) -> str:
@@ -141,15 +148,25 @@ class RollSelect(forms.Select):
 
 
 class AnswerForm(forms.Form):
-    """An answer collected on paper or door to door, for a household on the round's roll.
+    """An answer collected on paper or door to door, for a household on the round's roll that
+    has not answered yet.
 
-    The households are offered from ``roll`` (one query, made by the caller): those that have
-    not answered first; one that answered may answer again, and its new answer replaces the
-    earlier one, as through its link.
+    The households are offered from ``roll`` (one query, made by the caller), those that have
+    answered left out: only the household itself, through its link, changes its answer
+    (``services.submit_answer`` refuses the others, should one answer meanwhile).
     """
 
     household = forms.TypedChoiceField(
-        label=capfirst(_("household")), coerce=int, widget=RollSelect
+        label=capfirst(_("household")),
+        coerce=int,
+        widget=RollSelect,
+        help_text=_("The households that have not answered yet."),
+        error_messages={
+            "invalid_choice": _(
+                "This household is not among those still to answer: it may have answered "
+                "meanwhile. Only the household itself can change its answer, through its link."
+            )
+        },
     )
     channel = forms.ChoiceField(
         label=capfirst(_("channel")),
@@ -190,16 +207,13 @@ class AnswerForm(forms.Form):
 
     def __init__(self, *args, roll, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.roll = {respondent.pk: respondent for respondent in roll}
+        waiting = [respondent for respondent in roll if not respondent.answered_at]
+        self.roll = {respondent.pk: respondent for respondent in waiting}
         clear = can_view_personal_data(user)
-        waiting = [(r.pk, household_label(r.household, clear)) for r in roll if not r.answered_at]
-        answered = [(r.pk, household_label(r.household, clear)) for r in roll if r.answered_at]
-        choices = [("", "---------")]
-        if waiting:
-            choices.append((_("Not answered yet"), waiting))
-        if answered:
-            choices.append((_("Answered: a new answer replaces the earlier one"), answered))
-        self.fields["household"].choices = choices
+        self.fields["household"].choices = [
+            ("", "---------"),
+            *((r.pk, household_label(r.household, clear)) for r in waiting),
+        ]
         for name in ("content", "process", "long_term"):
             self.fields[name].initial = ""
 
@@ -237,6 +251,12 @@ class SurveyRoundAdmin(ServiceFormMixin, ScopedHistoryAdmin, ScopedModelAdmin):
         "passed",
     ]
     readonly_fields = fields
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and obj.is_open:
+            # Nothing is frozen yet: no "closed: -", "households answered: -" while open.
+            return [name for name in self.fields if name not in FROZEN_FIELDS]
+        return self.fields
 
     def get_queryset(self, request):
         return (
@@ -332,10 +352,12 @@ class SurveyRoundAdmin(ServiceFormMixin, ScopedHistoryAdmin, ScopedModelAdmin):
 
     @staticmethod
     def roll_of(request, survey_round) -> list[Respondent]:
-        """The round's roll as the user may see it, in address order (one query). Who
-        answered and when, never what: the answers are not read."""
+        """The households of the round's roll that have not answered, as the user may see
+        them, in address order (one query): the list of those to ask, and the households an
+        answer may be entered for. The answers are not read."""
         roll = list(
             survey_round.roll.visible_to(request.user)
+            .not_answered()
             .select_related("household__building__neighbourhood")
             .only(*ROLL_FIELDS)
             .order_by()
@@ -345,27 +367,51 @@ class SurveyRoundAdmin(ServiceFormMixin, ScopedHistoryAdmin, ScopedModelAdmin):
         )
         return roll
 
+    @staticmethod
+    def shows_breakdown(request, survey_round) -> bool:
+        """Whether the answers by level, by question and the comments are shown: once the
+        round is closed, or to the auditor, who reads each answer anyway."""
+        return not survey_round.is_open or request.user.has_perm(READ_ANSWERS_PERMISSION)
+
+    def may_open_next(self, request, survey_round) -> bool:
+        """Whether the page offers to open the next round: this one is the project's latest,
+        closed without meeting the thresholds, and the project still awaits acceptance."""
+        return (
+            not survey_round.is_open
+            and not survey_round.passed
+            and survey_round.project.status == Project.Status.COMPLETED
+            and self.has_add_permission(request)
+            and not SurveyRound.objects.filter(
+                project_id=survey_round.project_id, number__gt=survey_round.number
+            ).exists()
+        )
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if change and obj is not None:
             roll = self.roll_of(request, obj)
-            waiting = Paginator([r for r in roll if not r.answered_at], NOT_ANSWERED_PER_PAGE)
-            page = waiting.get_page(request.GET.get("page"))
+            page = Paginator(roll, NOT_ANSWERED_PER_PAGE).get_page(request.GET.get("page"))
             may_enter = self.may_enter_answers(request, obj)
-            comments = list(
-                obj.answers.exclude(comment="")
-                .order_by("comment")
-                .values_list("comment", flat=True)[: COMMENTS_SHOWN + 1]
-            )
             numbers = rules.survey_numbers(obj)
+            breakdown = self.shows_breakdown(request, obj)
+            comments = (
+                list(
+                    obj.answers.exclude(comment="")
+                    .order_by("comment")
+                    .values_list("comment", flat=True)[: COMMENTS_SHOWN + 1]
+                )
+                if breakdown
+                else []
+            )
             context.update(
                 numbers=numbers,
-                level_rows=level_rows(numbers),
+                breakdown=breakdown,
+                level_rows=level_rows(numbers) if breakdown else [],
                 levels=Satisfaction.choices,
                 tally_rows=[
                     (question, [counts[value] for value in Satisfaction.values], counts[""])
                     for question, counts in rules.dimension_tally(obj)
                 ]
-                if numbers.answered
+                if breakdown and numbers.answered
                 else [],
                 not_answered=page,
                 not_answered_rows=[
@@ -374,7 +420,16 @@ class SurveyRoundAdmin(ServiceFormMixin, ScopedHistoryAdmin, ScopedModelAdmin):
                 ],
                 comments=comments[:COMMENTS_SHOWN],
                 more_comments=len(comments) > COMMENTS_SHOWN,
+                shown=COMMENTS_SHOWN,
                 may_close=self.may_close(request, obj),
+                may_open_next=self.may_open_next(request, obj),
+                answers_url=(
+                    reverse("admin:acceptance_satisfactionanswer_changelist")
+                    + "?"
+                    + urlencode({ROUND_PARAMETER: obj.pk})
+                    if request.user.has_perm(READ_ANSWERS_PERMISSION)
+                    else None
+                ),
                 may_enter=may_enter,
                 answer_form=(
                     AnswerForm(
@@ -395,14 +450,37 @@ class SurveyRoundAdmin(ServiceFormMixin, ScopedHistoryAdmin, ScopedModelAdmin):
         return survey_round, None
 
     def close_view(self, request, object_id):
-        """POST: close the round through ``services.close_round``, then back to its page."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
+        """Close the round, in two steps: the page (GET, or a POST without ``confirm``) says
+        what closing does and shows the numbers it would freeze; its POST with ``confirm``
+        closes the round through ``services.close_round``, then goes back to its page."""
+        if request.method not in ("GET", "HEAD", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
         survey_round, missing = self._round_or_redirect(request, object_id)
         if missing:
             return missing
         if not super().has_change_permission(request, survey_round):
             raise PermissionDenied
+        if request.method != "POST" or request.POST.get("confirm") != "yes":
+            if not survey_round.is_open:
+                self.message_user(
+                    request,
+                    _("Round %(number)s is already closed.") % {"number": survey_round.number},
+                    messages.WARNING,
+                )
+                return HttpResponseRedirect(self.change_url(survey_round))
+            request.current_app = self.admin_site.name
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Close the round?"),
+                "subtitle": str(survey_round),
+                "opts": self.opts,
+                "original": survey_round,
+                "numbers": rules.survey_numbers(survey_round),
+                "has_view_permission": True,
+            }
+            return TemplateResponse(
+                request, "admin/acceptance/surveyround/close_confirmation.html", context
+            )
         report_step(
             self,
             request,

@@ -1,0 +1,602 @@
+"""The figures of a month, per project and for the county, and their freezing at month close.
+
+``project_figures`` and ``county_figures`` compute what the leader pages and the bulletin show;
+``live_figures`` gives the current month's (as they stand now); ``freeze_month`` writes a
+closed month's figures once and for all (``ProjectSnapshot``, ``CountySnapshot``), so a past
+month never changes when records are edited later.
+
+**As of when.** A month's figures are taken *as of its end* (midnight Asia/Shanghai at the
+start of the next month), wherever a record says when something happened:
+
+- a project's status is the one it had then (its last ``ProjectTransition`` before the end);
+- a milestone is late when planned before the next month and not done within the month;
+- requests count once received before the end; a request is closed when answered before the
+  end, overdue when due before the next month and not answered by the end;
+- findings count when their inspection is dated within or before the month; open when not
+  rectified by the end, overdue when open and due before the next month; "month" counts the
+  findings of the inspections dated in the month;
+- the dispatch counts as reported when submitted before the end;
+- satisfaction is the acceptance decision taken before the end, otherwise the latest survey
+  round opened before the end (its frozen numbers once closed, its answers while open).
+
+Quantities done, money and the declared households are what they are when the month is
+frozen: the close runs in the first hours of the next month (01:30), so that is the month's end.
+For the current month "the end" is now.
+
+**Which projects.** Every project that had left the draft by the month's end: those in
+consultation, under way and finished. Drafts are plans not yet put to the residents; they are
+neither in the snapshots nor in the county's counts. Figures are computed by the database, a
+fixed number of queries (about a dozen) whatever the number of projects.
+
+**The shared schema** (read by the bulletin and the leader pages). Decimals are strings
+("312.00"), to stay exact in JSON; a percentage has one decimal ("73.7"). PostgreSQL's jsonb
+does not keep the order of keys: readers order sources as ``FundingLine.Source`` declares
+them, outputs by the catalogue (the county's by their ``order``).
+
+``ProjectSnapshot.figures``: ``name``, ``neighbourhood``, ``community``, ``batch_year``,
+``status``, ``percent_complete`` (mean completion of its task items, or null),
+``households``, ``people`` (declared, of its neighbourhood and the compounds merged into it),
+``funds`` {``planned``, ``arrived``, ``spent``, ``by_source`` {source: {…}}}, ``outputs``
+{kind code: {``planned``, ``completed``}}, ``behind_schedule``, ``late_milestones``,
+``requests`` {``open``, ``in_handling``, ``closed``, ``overdue``} (of its neighbourhood and
+merged compounds), ``satisfaction`` {``households``, ``answered``, ``satisfied``} or null,
+``dispatch_reported``, ``findings`` {``month``, ``open``, ``overdue``}.
+
+``CountySnapshot.figures``: ``projects``, ``by_status``, ``percent_complete`` (mean of the
+projects under way that have one), ``funds``, ``outputs`` {code: {``order`` (its place in the
+catalogue), ``name``, ``name_en``, ``unit`` (a ``CatalogueKind.Unit`` value), ``planned``,
+``completed``}}, ``households_benefited`` and
+``people_benefited`` (of the accepted and handed-over projects), ``requests`` (the county's
+whole ledger), ``behind_schedule`` (project ids), ``satisfaction`` {``projects``,
+``households``, ``answered``, ``satisfied``} (the accepted projects' decisions), ``findings``
+(all the county's findings).
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from acceptance.models import AcceptanceDecision, Satisfaction, SurveyRound
+from projects.models import (
+    CatalogueKind,
+    FundingLine,
+    Milestone,
+    Project,
+    ProjectTransition,
+    TaskItem,
+)
+from projects.querysets import TOTAL, ZERO
+from surveys.models import ResidentRequest
+
+from .models import CountySnapshot, Finding, ProjectSnapshot
+from .periods import Month
+
+Status = Project.Status
+RequestStatus = ResidentRequest.Status
+ANSWERED = (RequestStatus.ANSWERED, RequestStatus.CLOSED)
+PERCENT_PLACES = Decimal("0.1")
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """When a month's figures are taken: ``moment`` (records made or changed before it count),
+    ``day`` (dates before it have passed: a deadline before it is missed) and ``through`` (the
+    last day whose work counts as done)."""
+
+    month: Month
+    moment: datetime.datetime
+    day: datetime.date
+    through: datetime.date
+
+    @classmethod
+    def of(cls, month: Month, now: datetime.datetime | None = None) -> "AsOf":
+        """The end of ``month``, or ``now`` while the month is not over."""
+        now = now or timezone.now()
+        end = month_start(month.next())
+        if now < end:
+            today = timezone.localtime(now, county_zone()).date()
+            return cls(month=month, moment=now, day=today, through=today)
+        return cls(month=month, moment=end, day=month.next().first, through=month.last)
+
+    @property
+    def ended(self) -> bool:
+        return self.day > self.month.last
+
+
+def county_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def month_start(month: Month) -> datetime.datetime:
+    """Midnight at the start of ``month`` on the county's clock."""
+    return datetime.datetime.combine(month.first, datetime.time.min, tzinfo=county_zone())
+
+
+def as_month(month) -> Month:
+    return month if isinstance(month, Month) else Month.of(month)
+
+
+def money(value: Decimal | None) -> str:
+    return str((value or ZERO).quantize(Decimal("0.01")))
+
+
+def percent(value: Decimal) -> str:
+    return str(value.quantize(PERCENT_PLACES, ROUND_HALF_UP))
+
+
+# --- Which projects, and their status then -------------------------------------------------
+
+
+def status_then(moment: datetime.datetime):
+    """A project's status at ``moment``: the target of its last transition before it (NULL
+    for a project still a draft then)."""
+    return Subquery(
+        ProjectTransition.objects.filter(project=OuterRef("pk"), at__lt=moment)
+        .order_by("-at", "-pk")
+        .values("to_status")[:1]
+    )
+
+
+def projects_past_draft(as_of: AsOf) -> QuerySet:
+    """The projects that had left the draft by ``as_of`` (see the module's docstring)."""
+    return Project.objects.alias(status_then=status_then(as_of.moment)).filter(
+        status_then__isnull=False
+    )
+
+
+def _ids(projects: QuerySet):
+    """``projects`` as a subquery of ids, whatever it is annotated or ordered with."""
+    return projects.order_by().values("pk")
+
+
+# --- Bulk reads, one query each, keyed by project id ---------------------------------------
+
+
+def _project_rows(projects: QuerySet, as_of: AsOf) -> list[dict]:
+    return list(
+        Project.objects.filter(pk__in=_ids(projects))
+        .annotate(status_at=Coalesce(status_then(as_of.moment), Value(Status.DRAFT)))
+        .values(
+            "pk",
+            "name",
+            "batch_year",
+            "status_at",
+            "neighbourhood_id",
+            neighbourhood_name=F("neighbourhood__name"),
+            community_name=F("neighbourhood__community__name"),
+            households=F("neighbourhood__household_count"),
+            people=F("neighbourhood__population"),
+        )
+        .order_by("name", "pk")
+    )
+
+
+def merged_compounds(projects: QuerySet) -> dict[int, list[dict]]:
+    """The compounds merged into each project (拆墙并院), with their declared figures."""
+    through = Project.merged_neighbourhoods.through
+    merged = defaultdict(list)
+    rows = (
+        through.objects.filter(project__in=_ids(projects))
+        .values(
+            "project_id",
+            "neighbourhood_id",
+            households=F("neighbourhood__household_count"),
+            people=F("neighbourhood__population"),
+        )
+        .order_by()
+    )
+    for row in rows:
+        merged[row["project_id"]].append(row)
+    return merged
+
+
+def _completion(projects: QuerySet) -> dict[int, Decimal | None]:
+    rows = TaskItem.objects.filter(project__in=_ids(projects)).completion_by_project()
+    return {row["project"]: row["completion"] for row in rows}
+
+
+def _outputs(projects: QuerySet) -> dict[int, dict]:
+    rows = (
+        TaskItem.objects.filter(project__in=_ids(projects))
+        .order_by()
+        .values("project", code=F("kind__code"))
+        .annotate(
+            planned=Sum("planned_quantity", output_field=TOTAL),
+            completed=Sum("completed_quantity", output_field=TOTAL),
+        )
+        .order_by("project", "kind__priority", "kind__code")
+    )
+    outputs = defaultdict(dict)
+    for row in rows:
+        outputs[row["project"]][row["code"]] = {
+            "planned": money(row["planned"]),
+            "completed": money(row["completed"]),
+        }
+    return outputs
+
+
+def _funds(projects: QuerySet) -> dict[int, dict]:
+    rows = (
+        FundingLine.objects.filter(project__in=_ids(projects))
+        .order_by()
+        .values("project", "source")
+        .annotate(
+            planned_sum=Sum("planned", output_field=TOTAL),
+            arrived_sum=Sum("arrived", output_field=TOTAL),
+            spent_sum=Sum("spent", output_field=TOTAL),
+        )
+    )
+    by_project = defaultdict(dict)
+    for row in rows:
+        by_project[row["project"]][row["source"]] = {
+            "planned": row["planned_sum"] or ZERO,
+            "arrived": row["arrived_sum"] or ZERO,
+            "spent": row["spent_sum"] or ZERO,
+        }
+    return {pk: _funds_figures(sources) for pk, sources in by_project.items()}
+
+
+def _funds_figures(sources: dict[str, dict[str, Decimal]]) -> dict:
+    """``{"planned", "arrived", "spent", "by_source"}`` as strings, from Decimal sums by
+    source; sources in the order ``FundingLine.Source`` declares them."""
+    totals = {name: sum((s[name] for s in sources.values()), ZERO) for name in AMOUNTS}
+    return {
+        **{name: money(totals[name]) for name in AMOUNTS},
+        "by_source": {
+            source: {name: money(sources[source][name]) for name in AMOUNTS}
+            for source in FundingLine.Source.values
+            if source in sources
+        },
+    }
+
+
+AMOUNTS = ("planned", "arrived", "spent")
+NO_FUNDS = {**dict.fromkeys(AMOUNTS, "0.00"), "by_source": {}}
+
+
+def late_milestones(projects: QuerySet, as_of: AsOf) -> dict[int, int]:
+    """Per project, its milestones planned before ``as_of.day`` and not done by
+    ``as_of.through`` (a milestone done after the month's end was late at its end)."""
+    rows = (
+        Milestone.objects.filter(project__in=_ids(projects), planned_date__lt=as_of.day)
+        .filter(Q(actual_date__isnull=True) | Q(actual_date__gt=as_of.through))
+        .order_by()
+        .values("project")
+        .annotate(late=Count("pk"))
+    )
+    return {row["project"]: row["late"] for row in rows}
+
+
+def neighbourhood_map(rows: list[dict], merged: dict[int, list[dict]]) -> dict[int, list[int]]:
+    """Per project, the neighbourhoods whose requests are its own: its neighbourhood and the
+    compounds merged into it."""
+    return {
+        row["pk"]: [row["neighbourhood_id"], *(m["neighbourhood_id"] for m in merged[row["pk"]])]
+        for row in rows
+    }
+
+
+def requests_of(projects: QuerySet) -> Q:
+    """The requests of the neighbourhoods of ``projects`` and of the compounds merged in."""
+    through = Project.merged_neighbourhoods.through
+    return Q(
+        neighbourhood__in=Project.objects.filter(pk__in=_ids(projects))
+        .order_by()
+        .values("neighbourhood_id")
+    ) | Q(
+        neighbourhood__in=through.objects.filter(project__in=_ids(projects))
+        .order_by()
+        .values("neighbourhood_id")
+    )
+
+
+def _request_counts(as_of: AsOf) -> dict:
+    """The ledger's four counts as they stood at ``as_of`` (aggregates for ``annotate``)."""
+    answered = Q(status__in=ANSWERED, answered_at__lt=as_of.moment)
+    return {
+        "n_open": Count("pk", filter=Q(status=RequestStatus.RECEIVED)),
+        # Answered after the end: it was being handled then.
+        "n_in_handling": Count(
+            "pk", filter=Q(status=RequestStatus.HANDLING) | (Q(status__in=ANSWERED) & ~answered)
+        ),
+        "n_closed": Count("pk", filter=answered),
+        "n_overdue": Count("pk", filter=~answered & Q(due_on__lt=as_of.day)),
+    }
+
+
+def _request_figures(row: dict) -> dict[str, int]:
+    return {
+        "open": row["n_open"],
+        "in_handling": row["n_in_handling"],
+        "closed": row["n_closed"],
+        "overdue": row["n_overdue"],
+    }
+
+
+NO_REQUESTS = {"open": 0, "in_handling": 0, "closed": 0, "overdue": 0}
+
+
+def _requests_by_neighbourhood(projects: QuerySet, as_of: AsOf) -> dict[int, dict[str, int]]:
+    rows = (
+        ResidentRequest.objects.filter(requests_of(projects), received_at__lt=as_of.moment)
+        .order_by()
+        .values("neighbourhood")
+        .annotate(**_request_counts(as_of))
+    )
+    return {row["neighbourhood"]: _request_figures(row) for row in rows}
+
+
+def _add_counts(counts: list[dict[str, int]]) -> dict[str, int]:
+    total = dict(NO_REQUESTS)
+    for one in counts:
+        for key in total:
+            total[key] += one[key]
+    return total
+
+
+def _finding_counts(as_of: AsOf) -> dict:
+    month = as_of.month
+    recorded = Q(inspection__date__lte=as_of.through)
+    still_open = recorded & (Q(rectified_at__isnull=True) | Q(rectified_at__gte=as_of.moment))
+    of_month = Q(inspection__date__gte=month.first, inspection__date__lte=month.last)
+    return {
+        "n_month": Count("pk", filter=of_month),
+        **{
+            f"n_{severity}": Count("pk", filter=of_month & Q(severity=severity))
+            for severity in Finding.Severity.values
+        },
+        "n_open": Count("pk", filter=still_open),
+        "n_overdue": Count("pk", filter=still_open & Q(deadline__lt=as_of.day)),
+    }
+
+
+def findings(projects: QuerySet, as_of: AsOf) -> dict[int, dict[str, int]]:
+    """Per project: ``month`` (findings of its inspections dated in the month), the month's
+    findings by severity (``minor``, ``major``, ``critical``), ``open`` and ``overdue`` at
+    ``as_of``."""
+    rows = (
+        Finding.objects.filter(inspection__project__in=_ids(projects))
+        .order_by()
+        .values(project=F("inspection__project"))
+        .annotate(**_finding_counts(as_of))
+    )
+    return {
+        row["project"]: {
+            "month": row["n_month"],
+            **{severity: row[f"n_{severity}"] for severity in Finding.Severity.values},
+            "open": row["n_open"],
+            "overdue": row["n_overdue"],
+        }
+        for row in rows
+    }
+
+
+def dispatches(projects: QuerySet, as_of: AsOf) -> dict[int, datetime.datetime | None]:
+    """Per project that has the month's dispatch sheet: when it was reported (None when it
+    was not, by ``as_of``)."""
+    from .models import Dispatch
+
+    rows = (
+        Dispatch.objects.filter(project__in=_ids(projects), month=as_of.month.first)
+        .order_by()
+        .values_list("project", "submitted_at")
+    )
+    return {
+        project: (submitted if submitted and submitted < as_of.moment else None)
+        for project, submitted in rows
+    }
+
+
+def satisfaction(projects: QuerySet, as_of: AsOf) -> dict[int, dict[str, int]]:
+    """Per surveyed project: ``households``, ``answered``, ``satisfied`` of its acceptance
+    decision when it was taken by ``as_of``, otherwise of its latest survey round opened by
+    then (the numbers frozen at its close, or its answers so far while open). Two queries."""
+    figures = {}
+    later_round = SurveyRound.objects.filter(
+        project=OuterRef("project"), number__gt=OuterRef("number"), opened_at__lt=as_of.moment
+    )
+    satisfied = Q(answers__overall=Satisfaction.SATISFIED)
+    basically = Q(answers__overall=Satisfaction.BASICALLY_SATISFIED)
+    rounds = (
+        SurveyRound.objects.filter(project__in=_ids(projects), opened_at__lt=as_of.moment)
+        .filter(~Exists(later_round))
+        .order_by()
+        .values(
+            "project",
+            "households",
+            "closed_at",
+            "answered",
+            "satisfied",
+            "basically_satisfied_counts",
+        )
+        .annotate(
+            live_answered=Count("answers"),
+            live_satisfied=Count("answers", filter=satisfied),
+            live_basically=Count("answers", filter=basically),
+        )
+    )
+    for row in rounds:
+        if row["closed_at"] is not None and row["closed_at"] < as_of.moment:
+            answered, happy = row["answered"], row["satisfied"]
+        else:
+            answered = row["live_answered"]
+            happy = row["live_satisfied"]
+            if row["basically_satisfied_counts"]:
+                happy += row["live_basically"]
+        figures[row["project"]] = {
+            "households": row["households"],
+            "answered": answered or 0,
+            "satisfied": happy or 0,
+        }
+    decisions = AcceptanceDecision.objects.filter(
+        project__in=_ids(projects), decided_at__lt=as_of.moment
+    ).values_list("project", "households", "answered", "satisfied")
+    for project, households, answered, happy in decisions.order_by():
+        figures[project] = {"households": households, "answered": answered, "satisfied": happy}
+    return figures
+
+
+# --- The figures -----------------------------------------------------------------------------
+
+
+def project_figures(projects: QuerySet, month, *, now=None) -> dict[int, dict]:
+    """The figures of each of ``projects`` for ``month`` (see the module's docstring), keyed
+    by project id, in the order of the projects' names. Eleven queries, whatever their number.
+    """
+    as_of = AsOf.of(as_month(month), now)
+    rows = _project_rows(projects, as_of)
+    merged = merged_compounds(projects)
+    completion = _completion(projects)
+    outputs = _outputs(projects)
+    funds = _funds(projects)
+    late = late_milestones(projects, as_of)
+    requests = _requests_by_neighbourhood(projects, as_of)
+    found = findings(projects, as_of)
+    reported = dispatches(projects, as_of)
+    surveyed = satisfaction(projects, as_of)
+    neighbourhoods = neighbourhood_map(rows, merged)
+
+    figures = {}
+    for row in rows:
+        pk = row["pk"]
+        done = completion.get(pk)
+        project_findings = found.get(pk, {})
+        figures[pk] = {
+            "name": row["name"],
+            "neighbourhood": row["neighbourhood_name"],
+            "community": row["community_name"],
+            "batch_year": row["batch_year"],
+            "status": row["status_at"],
+            "percent_complete": None if done is None else percent(done * 100),
+            "households": row["households"] + sum(m["households"] for m in merged[pk]),
+            "people": row["people"] + sum(m["people"] for m in merged[pk]),
+            "funds": funds.get(pk, NO_FUNDS),
+            "outputs": outputs.get(pk, {}),
+            "behind_schedule": bool(late.get(pk))
+            and row["status_at"] not in Project.FINISHED_STATUSES,
+            "late_milestones": late.get(pk, 0),
+            "requests": _add_counts(
+                [requests[n] for n in dict.fromkeys(neighbourhoods[pk]) if n in requests]
+            ),
+            "satisfaction": surveyed.get(pk),
+            "dispatch_reported": reported.get(pk) is not None,
+            "findings": {
+                "month": project_findings.get("month", 0),
+                "open": project_findings.get("open", 0),
+                "overdue": project_findings.get("overdue", 0),
+            },
+        }
+    return figures
+
+
+def county_figures(figures: dict[int, dict], month, *, now=None) -> dict:
+    """The county's figures for ``month``, from the figures of its projects (``figures``, as
+    ``project_figures`` gives them) and three queries: the catalogue's names, and the county's
+    whole request ledger and findings."""
+    as_of = AsOf.of(as_month(month), now)
+    projects = list(figures.values())
+    by_status = defaultdict(int)
+    for one in projects:
+        by_status[one["status"]] += 1
+    under_way = [
+        Decimal(one["percent_complete"])
+        for one in projects
+        if one["status"] in Project.ACTIVE_STATUSES and one["percent_complete"] is not None
+    ]
+    finished = [one for one in projects if one["status"] in Project.FINISHED_STATUSES]
+    decided = [one["satisfaction"] for one in finished if one["satisfaction"]]
+
+    sources = defaultdict(lambda: dict.fromkeys(AMOUNTS, ZERO))
+    for one in projects:
+        for source, amounts in one["funds"]["by_source"].items():
+            for name in AMOUNTS:
+                sources[source][name] += Decimal(amounts[name])
+
+    outputs = defaultdict(lambda: {"planned": ZERO, "completed": ZERO})
+    for one in projects:
+        for code, quantities in one["outputs"].items():
+            for name in ("planned", "completed"):
+                outputs[code][name] += Decimal(quantities[name])
+    kinds = CatalogueKind.objects.filter(code__in=list(outputs)).order_by("priority", "code")
+
+    requests = ResidentRequest.objects.filter(received_at__lt=as_of.moment).aggregate(
+        **_request_counts(as_of)
+    )
+    found = Finding.objects.aggregate(**_finding_counts(as_of))
+    return {
+        "projects": len(projects),
+        "by_status": {status: by_status[status] for status in Status.values if by_status[status]},
+        "percent_complete": percent(sum(under_way) / len(under_way)) if under_way else None,
+        "funds": _funds_figures(sources) if sources else NO_FUNDS,
+        "outputs": {
+            kind.code: {
+                "order": order,
+                "name": kind.name_zh,
+                "name_en": kind.name_en,
+                "unit": kind.unit,
+                "planned": money(outputs[kind.code]["planned"]),
+                "completed": money(outputs[kind.code]["completed"]),
+            }
+            for order, kind in enumerate(kinds, start=1)
+        },
+        "households_benefited": sum(one["households"] for one in finished),
+        "people_benefited": sum(one["people"] for one in finished),
+        "requests": _request_figures(requests),
+        "behind_schedule": [pk for pk, one in figures.items() if one["behind_schedule"]],
+        "satisfaction": {
+            "projects": len(decided),
+            "households": sum(one["households"] for one in decided),
+            "answered": sum(one["answered"] for one in decided),
+            "satisfied": sum(one["satisfied"] for one in decided),
+        },
+        "findings": {
+            "month": found["n_month"],
+            "open": found["n_open"],
+            "overdue": found["n_overdue"],
+        },
+    }
+
+
+def live_figures(month=None, *, projects: QuerySet | None = None, now=None) -> dict:
+    """The figures of ``month`` (default: the current one) as they stand now:
+    ``{"projects": {id: figures}, "county": figures}``. ``projects`` narrows the projects
+    (a leader's or a community's scope); the county figures are then those of the narrowed
+    projects, but the requests and findings are still the whole county's."""
+    now = now or timezone.now()
+    month = as_month(month) if month is not None else Month.current(timezone.localdate(now))
+    selected = projects_past_draft(AsOf.of(month, now))
+    if projects is not None:
+        selected = selected.filter(pk__in=_ids(projects))
+    figures = project_figures(selected, month, now=now)
+    return {"projects": figures, "county": county_figures(figures, month, now=now)}
+
+
+def freeze_month(month) -> dict:
+    """Write the figures of ``month``, which must be over, as its snapshots: one
+    ``ProjectSnapshot`` per project past the draft at its end and its ``CountySnapshot``,
+    replacing any of that month (a run again after a failure or a correction leaves one set).
+    A fixed number of queries, whatever the number of projects (the inserts are batched by the
+    database's limit on parameters). Returns ``{"projects": n}``."""
+    month = as_month(month)
+    as_of = AsOf.of(month)
+    if not as_of.ended:
+        raise ValueError(f"{month.key} is not over yet: only a closed month is frozen.")
+    with transaction.atomic():
+        figures = project_figures(projects_past_draft(as_of), month)
+        county = county_figures(figures, month)
+        ProjectSnapshot.objects.filter(month=month.first).delete()
+        ProjectSnapshot.objects.bulk_create(
+            ProjectSnapshot(month=month.first, project_id=pk, figures=one)
+            for pk, one in figures.items()
+        )
+        CountySnapshot.objects.filter(month=month.first).delete()
+        CountySnapshot.objects.create(month=month.first, figures=county)
+    return {"projects": len(figures)}
