@@ -58,6 +58,7 @@ from .models import (
     CountySnapshot,
     Finding,
     InspectionReport,
+    JobRun,
     ProjectSnapshot,
     Ranking,
     RankingCriterion,
@@ -354,6 +355,21 @@ def bulletin_content(month: Month) -> dict:
     criteria = list(
         RankingCriterion.objects.filter(active=True).values_list("code", "name", "weight")
     )
+    # The weights the month's ranking was scored with (kept on its close's run), not those
+    # of today, when the bulletin is produced again after a weight was changed.
+    used = (
+        JobRun.objects.filter(job=JobRun.Job.CLOSE_MONTH, period=month.key, state="done")
+        .values_list("summary", flat=True)
+        .first()
+    ) or {}
+    used = (used.get("ranking") or {}).get("weights")
+    if used:
+        names = dict(RankingCriterion.objects.order_by("pk").values_list("code", "name"))
+        order = {code: index for index, code in enumerate(names)}
+        criteria = [
+            (code, names.get(code, code), Decimal(weight))
+            for code, weight in sorted(used.items(), key=lambda item: order.get(item[0], 99))
+        ]
     report = (
         InspectionReport.objects.filter(month=month.first).values_list("content", flat=True)
     ).first()

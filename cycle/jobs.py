@@ -109,8 +109,13 @@ def close_month(month: Month, *, force: bool = False) -> JobRun:
 
 
 def prepare_quarter(quarter: Quarter, *, force: bool = False) -> JobRun:
-    """After the quarter: the leading group's meeting pack."""
+    """After the quarter: the leading group's meeting pack. A quarter not yet over is refused
+    (its run would count as done and the run after the quarter would skip it); staff can
+    prepare a pack early from the admin, which does not touch the job's run."""
     from . import meetings
+
+    if quarter.last >= timezone.localdate():
+        raise ValueError(f"{quarter.key} is not over yet: its meeting pack is prepared after it.")
 
     return run_once(Job.QUARTER, quarter.key, lambda: meetings.prepare_pack(quarter), force=force)
 

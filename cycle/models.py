@@ -157,7 +157,9 @@ class DispatchLine(models.Model):
                 fields=["dispatch", "task_item"], name="cycle_dispatchline_one_per_item"
             ),
             models.CheckConstraint(
-                condition=Q(completed_to_date__gte=0), name="cycle_dispatchline_not_negative"
+                condition=Q(completed_to_date__gte=0),
+                name="cycle_dispatchline_not_negative",
+                violation_error_message=_("A completed quantity cannot be negative."),
             ),
         ]
 
@@ -300,7 +302,11 @@ class RankingCriterion(models.Model):
         verbose_name_plural = _("ranking criteria")
         ordering = ["pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(weight__gte=0), name="cycle_criterion_weight")
+            models.CheckConstraint(
+                condition=Q(weight__gte=0),
+                name="cycle_criterion_weight",
+                violation_error_message=_("A weight cannot be negative."),
+            )
         ]
 
     def __str__(self):

@@ -487,7 +487,8 @@ def project_figures(projects: QuerySet, month, *, now=None) -> dict[int, dict]:
                 [requests[n] for n in dict.fromkeys(neighbourhoods[pk]) if n in requests]
             ),
             "satisfaction": surveyed.get(pk),
-            "dispatch_reported": reported.get(pk) is not None,
+            # None: the project had no sheet that month (not under way), nothing to report.
+            "dispatch_reported": (reported[pk] is not None) if pk in reported else None,
             "findings": {
                 "month": project_findings.get("month", 0),
                 "open": project_findings.get("open", 0),

@@ -610,12 +610,12 @@ def test_producing_runs_a_fixed_number_of_queries(shiquan, django_assert_num_que
         county_figures(projects=projects),
     )
 
-    # Reads (7): the two county snapshots, this and last month's project snapshots (2), the
-    # ranking with the projects' names, the criteria, the inspection report, the county's
-    # name. Writes (9): produce's transaction (a savepoint and its release); update_or_create
-    # (its savepoint, the select for update, the insert's savepoint, the insert, two
-    # releases); the files' names.
-    with django_assert_num_queries(16):
+    # Reads (8): the two county snapshots, this and last month's project snapshots (2), the
+    # ranking with the projects' names, the criteria, the weights the ranking used (the
+    # month's close), the inspection report, the county's name. Writes (9): produce's
+    # transaction (a savepoint and its release); update_or_create (its savepoint, the select
+    # for update, the insert's savepoint, the insert, two releases); the files' names.
+    with django_assert_num_queries(17):
         produce_bulletin(NOVEMBER)
 
 

@@ -179,3 +179,24 @@ def test_the_reminder_is_caught_up_from_the_25th(recorded):
 
     jobs.catch_up(datetime.date(2026, 11, 26))
     assert recorded.count(("remind", "2026-11")) == 1
+
+
+def test_a_quarter_not_over_is_not_prepared_by_its_job():
+    with pytest.raises(ValueError):
+        jobs.prepare_quarter(Quarter.current())
+
+    assert not JobRun.objects.filter(job=JobRun.Job.QUARTER).exists()
+
+
+def test_a_bulletin_produced_again_prints_the_weights_its_ranking_used():
+    from cycle import bulletin
+    from cycle.models import Bulletin, RankingCriterion
+
+    month = Month.current().previous()
+    jobs.close_month(month)
+    RankingCriterion.objects.filter(code="reporting").update(weight=25)
+
+    bulletin.produce_bulletin(month)
+
+    weights = {c["code"]: c["weight"] for c in Bulletin.objects.get().content["criteria"]}
+    assert weights["reporting"] == "15.00"

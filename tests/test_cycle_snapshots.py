@@ -237,7 +237,7 @@ def test_a_project_without_records_has_empty_figures():
     assert figures["outputs"] == {}
     assert figures["requests"] == {"open": 0, "in_handling": 0, "closed": 0, "overdue": 0}
     assert figures["satisfaction"] is None
-    assert figures["dispatch_reported"] is False
+    assert figures["dispatch_reported"] is None  # no sheet that month: nothing to report
     assert figures["findings"] == {"month": 0, "open": 0, "overdue": 0}
     assert (figures["behind_schedule"], figures["late_milestones"]) == (False, 0)
 

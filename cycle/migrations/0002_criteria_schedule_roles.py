@@ -9,6 +9,7 @@ again updates the entries by name and keeps whether they are enabled.
 """
 
 from django.db import migrations
+from django.utils import timezone
 
 from residents.roles import sync_roles_migration
 
@@ -68,10 +69,23 @@ SCHEDULE = [
 
 def install(apps, schema_editor):
     RankingCriterion = apps.get_model("cycle", "RankingCriterion")
+    HistoricalRankingCriterion = apps.get_model("cycle", "HistoricalRankingCriterion")
     for code, name, weight, method in CRITERIA:
-        RankingCriterion.objects.update_or_create(
+        criterion, created = RankingCriterion.objects.update_or_create(
             code=code, defaults={"name": name, "weight": weight, "method": method}
         )
+        if created:  # its first version, so the first change in the admin shows old → new
+            HistoricalRankingCriterion.objects.create(
+                id=criterion.pk,
+                code=code,
+                name=name,
+                weight=weight,
+                method=method,
+                active=criterion.active,
+                history_date=timezone.now(),
+                history_type="+",
+                history_change_reason="安装评比指标",
+            )
     CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
     PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
     for name, task, (minute, hour, day, month), description in SCHEDULE:

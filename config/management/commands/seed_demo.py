@@ -1,14 +1,19 @@
 """Load the Shiquan demo county (idempotent); ``--scale N`` also adds synthetic neighbourhoods.
 
 The data and the logic live in each app's ``demo.py`` (registers, projects, consultation,
-acceptance); this command calls them in order, since only it may know every app, and prints.
+acceptance, the monthly cycle); this command calls them in order, since only it may know every
+app, and prints.
 """
+
+import logging
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from acceptance import demo as acceptance_demo
+from cycle import demo as cycle_demo
 from projects import demo as project_demo
 from residents import demo
 from surveys import demo as consultation_demo
@@ -48,6 +53,8 @@ class Command(BaseCommand):
         acceptance_demo.date_decisions()
         office = get_user_model().objects.filter(username="office").first()
         consultation_demo.load_requests(by=office)
+        with _quiet("cycle.jobs", unless=verbosity >= 2):  # summed up in one line below
+            cycle = cycle_demo.load_cycle()
         if scale:
             final = demo.ensure_synthetic(
                 scale, progress=self._print_progress if verbosity >= 1 else None
@@ -60,6 +67,7 @@ class Command(BaseCommand):
                 f"Demo projects: {projects.created} created, {projects.existing} already there"
             )
             self._print_acceptance()
+            self._print_cycle(cycle, base_url)
             self._print_household_links(base_url)
 
     def _print_progress(self, progress: demo.SyntheticProgress):
@@ -102,6 +110,18 @@ class Command(BaseCommand):
                 "Acceptance to try: " + "; ".join(_acceptance_state(p) for p in waiting)
             )
 
+    def _print_cycle(self, cycle: cycle_demo.CycleResult, base_url):
+        """Where to read last month's bulletin and ranking."""
+        if not cycle.bulletin_ready:
+            return
+        site = base_url.rstrip("/")
+        key = cycle.last_month.key
+        self.stdout.write(
+            f"Monthly cycle: {key} closed; its bulletin (ranking, inspections) at "
+            f"{site}/cycle/bulletins/{key}/, the ranking in the admin at "
+            f"{site}/admin/cycle/ranking/?month={key}"
+        )
+
     def _print_household_links(self, base_url):
         """Fresh links of a few households where a notice is open, to try the residents'
         pages; only hashes are stored, so they are issued anew at every run."""
@@ -137,6 +157,19 @@ def _acceptance_state(to_try: acceptance_demo.ToTry) -> str:
     else:
         state = "passes the gate: it can be accepted"
     return f"{to_try.name} {state}"
+
+
+@contextmanager
+def _quiet(name: str, *, unless: bool = False):
+    """Hold back the INFO lines of the logger ``name`` (warnings and errors still show)."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    if not unless:
+        logger.setLevel(max(logging.WARNING, level))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _width(text: str) -> int:
