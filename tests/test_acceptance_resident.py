@@ -510,7 +510,7 @@ def test_household_page_with_the_closed_survey_card_runs_a_fixed_number_of_queri
     # round of the current project (with round and project) instead of an open round's.
     with django_assert_num_queries(9):
         response = client.get(survey.home_url)
-    assert "The satisfaction survey is closed." in response.content.decode()
+    assert "满意度调查已结束" in response.content.decode()  # the page speaks Chinese
 
 
 # --- Concurrency, on PostgreSQL ------------------------------------------------------------------

@@ -29,7 +29,7 @@ from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from projects.admin.history import ScopedHistoryAdmin
 from projects.images import process_upload
@@ -286,9 +286,9 @@ class FindingStateFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [
-            ("open", _("Open")),
+            ("open", pgettext_lazy("finding", "Open")),
             ("overdue", _("Overdue")),
-            ("rectified", _("Rectified")),
+            ("rectified", pgettext_lazy("finding", "Rectified")),
         ]
 
     def queryset(self, request, queryset):
