@@ -5,7 +5,7 @@ MANAGE := $(UV) run --frozen python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install uv worker beat lint check-deploy format messages
+.PHONY: run test e2e install uv worker beat lint check-deploy format messages
 
 ## run: install, migrate, compile translations, load the demo county, serve on 127.0.0.1:8000
 run: export DJANGO_DEBUG ?= True
@@ -17,10 +17,17 @@ run: install
 	$(MANAGE) seed_demo --base-url http://$(HOST):$(PORT)
 	$(MANAGE) runserver $(HOST):$(PORT)
 
-## test: the whole suite (SQLite unless DATABASE_URL is set; Redis tests when REDIS_URL is set)
+## test: the whole suite (SQLite unless DATABASE_URL is set; Redis tests when REDIS_URL is set),
+## without the browser tests (make e2e)
 test: install
 	$(MANAGE) compiletranslations
-	$(UV) run --frozen pytest $(PYTEST_ARGS)
+	$(UV) run --frozen pytest --ignore=tests/browser $(PYTEST_ARGS)
+
+## e2e: the browser tests in Debian's headless Chromium (ANJU_CHROMIUM, default /usr/bin/chromium);
+## screenshots in var/artefacts/screenshots/
+e2e: install
+	$(MANAGE) compiletranslations
+	$(UV) run --frozen pytest tests/browser $(PYTEST_ARGS)
 
 ## install: the virtual environment from uv.lock (installs uv with pip when it is missing)
 install: uv

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "surveys",
     "acceptance",
     "cycle",
+    "leaders",
 ]
 
 MIDDLEWARE = [

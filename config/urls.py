@@ -15,6 +15,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("notices/", include("projects.urls")),
     path("cycle/", include("cycle.urls")),
+    path("leaders/", include("leaders.urls")),
     path("h/", include("acceptance.urls")),  # before surveys' catch-all under a token
     path("h/", include("surveys.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
