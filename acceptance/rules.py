@@ -12,20 +12,15 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q
 from django.utils.formats import date_format
-from django.utils.functional import Promise, lazy
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from projects.models import Project
-from projects.services import say
+from projects.services import later, say
 from projects.workflow import GateResult
 
-from .models import AcceptanceCheck, Result, Satisfaction, SurveyRound
-
-
-def _later(render) -> Promise:
-    """A text made by ``render()`` each time it is shown, so it is translated then."""
-    return lazy(render, str)()
+from .models import AcceptanceCheck, Result, Satisfaction, SatisfactionAnswer, SurveyRound
 
 
 def answers_needed(households: int) -> int:
@@ -122,8 +117,6 @@ def dimension_tally(survey_round: SurveyRound) -> list[tuple[str, dict]]:
         for level in [*Satisfaction.values, ""]
     }
     counts = survey_round.answers.aggregate(**aggregates)
-    from .models import SatisfactionAnswer
-
     return [
         (
             SatisfactionAnswer._meta.get_field(question).verbose_name,
@@ -186,7 +179,7 @@ def _check_line(check: AcceptanceCheck | None) -> CheckLine:
     return CheckLine(
         label,
         False,
-        _later(
+        later(
             lambda: (
                 ngettext(
                     "Check %(number)s is not concluded: %(pending)s item still to check.",
@@ -226,7 +219,7 @@ def _survey_lines(survey_round: SurveyRound | None, numbers: SurveyNumbers | Non
         needed=answers_needed(numbers.households),
     )
     if not numbers.turnout_met:
-        turnout_detail = _later(
+        turnout_detail = later(
             lambda detail=turnout_detail, short=numbers.answers_needed: (
                 ngettext(
                     "%(detail)s: %(short)s more answer is needed.",
@@ -251,7 +244,7 @@ def _survey_lines(survey_round: SurveyRound | None, numbers: SurveyNumbers | Non
         )
         if not numbers.satisfaction_met:
             short = satisfied_needed(numbers.answered) - numbers.satisfied
-            satisfaction_detail = _later(
+            satisfaction_detail = later(
                 lambda detail=satisfaction_detail, short=short: (
                     ngettext(
                         "%(detail)s: %(short)s satisfied answer short.",

@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from projects.images import ProcessedImage, process_upload
 from projects.models import Project
-from projects.services import Refused, say
+from projects.services import Refused, locked_step, say
 
 from .models import Finding, Inspection, InspectionReport
 from .periods import Month
@@ -190,21 +190,8 @@ def add_finding(
 
 
 def _step(finding: Finding, *, by, refusals, change) -> Finding:
-    """Lock the finding, ask ``refusals`` whether the step may be taken, apply ``change``
-    (which returns the fields it set) and save them with ``by`` in the change history."""
-    with transaction.atomic():
-        locked = Finding.objects.select_for_update().get(pk=finding.pk)
-        reasons = refusals(locked)
-        if reasons:
-            raise InspectionRefused(reasons)
-        fields = change(locked)
-        locked._history_user = by
-        locked.save(update_fields=fields)
-    if finding is not locked:  # the caller's copy now tells what is stored
-        for name in fields:
-            attname = Finding._meta.get_field(name).attname
-            setattr(finding, attname, getattr(locked, attname))
-    return locked
+    """A step of a finding under its row lock (``projects.services.locked_step``)."""
+    return locked_step(finding, by=by, refusals=refusals, change=change, refused=InspectionRefused)
 
 
 def rectify(finding: Finding, /, *, by, rectification: str, proof=None) -> Finding:

@@ -71,6 +71,33 @@ def say(message, **params) -> Promise:
     return lazy(lambda: str(message) % {k: str(v) for k, v in params.items()}, str)()
 
 
+def later(render) -> Promise:
+    """A text made by ``render()`` each time it is shown, so it is translated then (for texts
+    that ``say`` cannot make, such as plurals)."""
+    return lazy(render, str)()
+
+
+def locked_step(record, *, by, refusals, change, refused=Refused):
+    """Take a step on ``record`` under a row lock: ask ``refusals(locked)`` whether it may be
+    taken from where the stored row stands (raise ``refused(reasons)`` if not), apply
+    ``change(locked)``, which returns the fields it set, and save them with ``by`` in the
+    change history. The caller's copy is brought up to date; returns the locked row."""
+    model = type(record)
+    with transaction.atomic():
+        locked = model._default_manager.select_for_update().get(pk=record.pk)
+        reasons = refusals(locked)
+        if reasons:
+            raise refused(reasons)
+        fields = change(locked)
+        locked._history_user = by
+        locked.save(update_fields=fields)
+    if record is not locked:  # the caller's copy now tells what is stored
+        for name in fields:
+            attname = model._meta.get_field(name).attname
+            setattr(record, attname, getattr(locked, attname))
+    return locked
+
+
 def _quantity(value) -> str:
     return f"{value.normalize():f}"
 

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from projects.images import ProcessedImage, process_upload
 from projects.models import CatalogueKind
-from projects.services import Refused, say
+from projects.services import Refused, locked_step, say
 from residents.models import Household, Neighbourhood
 
 from .models import ResidentRequest
@@ -243,22 +243,10 @@ def submit_request(
 
 
 def _step(resident_request, *, by, refusals, change) -> ResidentRequest:
-    """Lock the row, ask ``refusals`` whether the step may be taken from where it stands,
-    apply ``change`` (which returns the fields it set) and save them with ``by`` in the
-    change history."""
-    with transaction.atomic():
-        locked = ResidentRequest.objects.select_for_update().get(pk=resident_request.pk)
-        reasons = refusals(locked)
-        if reasons:
-            raise RequestRefused(reasons)
-        fields = change(locked)
-        locked._history_user = by
-        locked.save(update_fields=fields)
-    if resident_request is not locked:  # the caller's copy now tells what is stored
-        for name in fields:
-            attname = ResidentRequest._meta.get_field(name).attname
-            setattr(resident_request, attname, getattr(locked, attname))
-    return locked
+    """A step of a request under its row lock (``projects.services.locked_step``)."""
+    return locked_step(
+        resident_request, by=by, refusals=refusals, change=change, refused=RequestRefused
+    )
 
 
 def _from(status: str, step: str):

@@ -14,7 +14,6 @@ result computed in one language reads in the language of whoever looks at it.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -31,11 +30,12 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Length
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import formats, timezone
-from django.utils.functional import Promise, lazy
+from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import CatalogueKind, Project, TaskItem
+from projects.services import later
 from projects.workflow import GateResult
 from residents.models import Household, Neighbourhood, VisitTeam
 
@@ -46,11 +46,6 @@ FAILED_OUTCOMES = (Visit.Outcome.NOT_AT_HOME, Visit.Outcome.REFUSED)
 
 #: How many unvisited households a gate message names before it says "…".
 ADDRESSES_NAMED = 10
-
-
-def _later(render: Callable[[], str]) -> Promise:
-    """A text made by ``render()`` each time it is shown, so it is translated then."""
-    return lazy(render, str)()
 
 
 def _date(day: datetime.date) -> str:
@@ -299,7 +294,7 @@ def _visit_check(project: Project) -> tuple[CheckItem, int, int]:
         return CheckItem(label, False, detail), done, total
     missing = total - done
     if not missing:
-        detail = _later(
+        detail = later(
             lambda: (
                 ngettext("%(count)d household visited.", "All %(count)d households visited.", total)
                 % {"count": total}
@@ -327,7 +322,7 @@ def _visit_check(project: Project) -> tuple[CheckItem, int, int]:
         )[:ADDRESSES_NAMED]
     ]
     addresses = ", ".join(named) + (", …" if missing > len(named) else "")
-    detail = _later(
+    detail = later(
         lambda: (
             ngettext(
                 "%(count)d household not visited: %(addresses)s",
@@ -347,7 +342,7 @@ def _discussion_check(project: Project) -> CheckItem:
     ).first()
     if held_on is None:
         return CheckItem(label, False, _("No closed discussion adopted the plan."))
-    detail = _later(
+    detail = later(
         lambda: gettext("Adopted at the meeting of %(date)s.") % {"date": _date(held_on)}
     )
     return CheckItem(label, True, detail)
@@ -375,7 +370,7 @@ def _notice_checks(project: Project, today: datetime.date) -> list[CheckItem]:
     posted = CheckItem(
         posted_label,
         True,
-        _later(
+        later(
             lambda: (
                 ngettext(
                     "Posted on %(date)s for %(days)d day.",
@@ -393,7 +388,7 @@ def _notice_checks(project: Project, today: datetime.date) -> list[CheckItem]:
         period = CheckItem(
             period_label,
             False,
-            _later(
+            later(
                 lambda: (
                     ngettext(
                         "The notice period of %(days)d days is shorter than the %(required)d day "
@@ -410,7 +405,7 @@ def _notice_checks(project: Project, today: datetime.date) -> list[CheckItem]:
         period = CheckItem(
             period_label,
             False,
-            _later(
+            later(
                 lambda: (
                     gettext("The notice period runs until %(date)s.")
                     % {"date": _date(notice.last_day)}
@@ -421,7 +416,7 @@ def _notice_checks(project: Project, today: datetime.date) -> list[CheckItem]:
         period = CheckItem(
             period_label,
             True,
-            _later(
+            later(
                 lambda: (
                     gettext("The notice period ended on %(date)s.")
                     % {"date": _date(notice.last_day)}
@@ -435,7 +430,7 @@ def _notice_checks(project: Project, today: datetime.date) -> list[CheckItem]:
         answers = CheckItem(
             answers_label,
             False,
-            _later(
+            later(
                 lambda: (
                     ngettext(
                         "%(count)d objection has no written answer.",
@@ -450,7 +445,7 @@ def _notice_checks(project: Project, today: datetime.date) -> list[CheckItem]:
         answers = CheckItem(
             answers_label,
             True,
-            _later(
+            later(
                 lambda: (
                     ngettext(
                         "The objection filed has been answered.",
