@@ -26,7 +26,8 @@ For the current month "the end" is now.
 **Which projects.** Every project that had left the draft by the month's end: those in
 consultation, under way and finished. Drafts are plans not yet put to the residents; they are
 neither in the snapshots nor in the county's counts. Figures are computed by the database, a
-fixed number of queries (about a dozen) whatever the number of projects.
+fixed number of queries (about a dozen) whatever the number of projects; the county's are
+summed by the database too (``county_figures``), so reading them never loops over projects.
 
 **The shared schema** (read by the bulletin and the leader pages). Decimals are strings
 ("312.00"), to stay exact in JSON; a percentage has one decimal ("73.7"). PostgreSQL's jsonb
@@ -45,7 +46,9 @@ merged compounds), ``satisfaction`` {``households``, ``answered``, ``satisfied``
 ``CountySnapshot.figures``: ``projects``, ``by_status``, ``percent_complete`` (mean of the
 projects under way that have one), ``funds``, ``outputs`` {code: {``order`` (its place in the
 catalogue), ``name``, ``name_en``, ``unit`` (a ``CatalogueKind.Unit`` value), ``planned``,
-``completed``}}, ``households_benefited`` and
+``completed``, ``by_batch`` {``accepted``, ``current``: {``planned``, ``completed``}}}}
+(``accepted``: the accepted and handed-over projects; ``current``: the others),
+``households_benefited`` and
 ``people_benefited`` (of the accepted and handed-over projects), ``requests`` (the county's
 whole ledger), ``behind_schedule`` (project ids), ``satisfaction`` {``projects``,
 ``households``, ``answered``, ``satisfied``} (the accepted projects' decisions), ``findings``
@@ -60,20 +63,33 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from acceptance.models import AcceptanceDecision, Satisfaction, SurveyRound
 from projects.models import (
-    CatalogueKind,
     FundingLine,
     Milestone,
     Project,
     ProjectTransition,
     TaskItem,
 )
-from projects.querysets import TOTAL, ZERO
+from projects.querysets import TOTAL, ZERO, average_completion
 from surveys.models import ResidentRequest
 
 from .models import CountySnapshot, Finding, ProjectSnapshot
@@ -83,6 +99,7 @@ Status = Project.Status
 RequestStatus = ResidentRequest.Status
 ANSWERED = (RequestStatus.ANSWERED, RequestStatus.CLOSED)
 PERCENT_PLACES = Decimal("0.1")
+MEAN = DecimalField(max_digits=12, decimal_places=6)
 
 
 @dataclass(frozen=True)
@@ -135,11 +152,12 @@ def percent(value: Decimal) -> str:
 # --- Which projects, and their status then -------------------------------------------------
 
 
-def status_then(moment: datetime.datetime):
+def status_then(moment: datetime.datetime, *, project: str = "pk"):
     """A project's status at ``moment``: the target of its last transition before it (NULL
-    for a project still a draft then)."""
+    for a project still a draft then). ``project`` names the outer query's project id (a
+    project's own ``pk``, a task item's ``project``)."""
     return Subquery(
-        ProjectTransition.objects.filter(project=OuterRef("pk"), at__lt=moment)
+        ProjectTransition.objects.filter(project=OuterRef(project), at__lt=moment)
         .order_by("-at", "-pk")
         .values("to_status")[:1]
     )
@@ -273,6 +291,20 @@ def late_milestones(projects: QuerySet, as_of: AsOf) -> dict[int, int]:
         .annotate(late=Count("pk"))
     )
     return {row["project"]: row["late"] for row in rows}
+
+
+def late_projects(projects: QuerySet, as_of: AsOf) -> QuerySet:
+    """Those of ``projects`` behind schedule at ``as_of``: not finished then, with a milestone
+    late then (as ``late_milestones`` counts them)."""
+    late = Milestone.objects.filter(project=OuterRef("pk"), planned_date__lt=as_of.day).filter(
+        Q(actual_date__isnull=True) | Q(actual_date__gt=as_of.through)
+    )
+    return (
+        Project.objects.filter(pk__in=_ids(projects))
+        .alias(status_at=status_then(as_of.moment))
+        .exclude(status_at__in=Project.FINISHED_STATUSES)
+        .filter(Exists(late))
+    )
 
 
 def neighbourhood_map(rows: list[dict], merged: dict[int, list[dict]]) -> dict[int, list[int]]:
@@ -498,72 +530,141 @@ def project_figures(projects: QuerySet, month, *, now=None) -> dict[int, dict]:
     return figures
 
 
-def county_figures(figures: dict[int, dict], month, *, now=None) -> dict:
-    """The county's figures for ``month``, from the figures of its projects (``figures``, as
-    ``project_figures`` gives them) and three queries: the catalogue's names, and the county's
-    whole request ledger and findings."""
+#: The two batches the county's outputs are summed by: the projects accepted (and handed
+#: over), and the current batch (every other project past the draft).
+BATCHES = ("accepted", "current")
+
+
+def county_figures(projects: QuerySet, month, *, now=None) -> dict:
+    """The county's figures for ``month`` over ``projects`` (those past the draft, as
+    ``projects_past_draft`` gives them), summed by the database: ten queries whatever the
+    number of projects, and no loop over them."""
     as_of = AsOf.of(as_month(month), now)
-    projects = list(figures.values())
-    by_status = defaultdict(int)
-    for one in projects:
-        by_status[one["status"]] += 1
-    under_way = [
-        Decimal(one["percent_complete"])
-        for one in projects
-        if one["status"] in Project.ACTIVE_STATUSES and one["percent_complete"] is not None
-    ]
-    finished = [one for one in projects if one["status"] in Project.FINISHED_STATUSES]
-    decided = [one["satisfaction"] for one in finished if one["satisfaction"]]
-
-    sources = defaultdict(lambda: dict.fromkeys(AMOUNTS, ZERO))
-    for one in projects:
-        for source, amounts in one["funds"]["by_source"].items():
-            for name in AMOUNTS:
-                sources[source][name] += Decimal(amounts[name])
-
-    outputs = defaultdict(lambda: {"planned": ZERO, "completed": ZERO})
-    for one in projects:
-        for code, quantities in one["outputs"].items():
-            for name in ("planned", "completed"):
-                outputs[code][name] += Decimal(quantities[name])
-    kinds = CatalogueKind.objects.filter(code__in=list(outputs)).order_by("priority", "code")
-
-    requests = ResidentRequest.objects.filter(received_at__lt=as_of.moment).aggregate(
+    moment = as_of.moment
+    ids = _ids(projects)
+    by_status = dict(
+        Project.objects.filter(pk__in=ids)
+        .annotate(status_at=status_then(moment))
+        .order_by()
+        .values("status_at")
+        .annotate(n=Count("pk"))
+        .values_list("status_at", "n")
+    )
+    finished = Project.objects.filter(pk__in=ids).alias(status_at=status_then(moment))
+    active = finished.filter(status_at__in=Project.ACTIVE_STATUSES)
+    finished = finished.filter(status_at__in=Project.FINISHED_STATUSES)
+    completion = (
+        TaskItem.objects.filter(project=OuterRef("pk"))
+        .order_by()
+        .values("project")
+        .annotate(completion=average_completion())
+        .values("completion")
+    )
+    mean = active.annotate(completion=Subquery(completion)).aggregate(
+        mean=Avg("completion", output_field=MEAN)
+    )["mean"]
+    declared = finished.aggregate(
+        households=Sum("neighbourhood__household_count", default=0),
+        people=Sum("neighbourhood__population", default=0),
+    )
+    merged = Project.merged_neighbourhoods.through.objects.filter(
+        project__in=_ids(finished)
+    ).aggregate(
+        households=Sum("neighbourhood__household_count", default=0),
+        people=Sum("neighbourhood__population", default=0),
+    )
+    sources = {
+        row["source"]: {name: row[f"{name}_sum"] or ZERO for name in AMOUNTS}
+        for row in FundingLine.objects.filter(project__in=ids)
+        .order_by()
+        .values("source")
+        .annotate(
+            planned_sum=Sum("planned", output_field=TOTAL),
+            arrived_sum=Sum("arrived", output_field=TOTAL),
+            spent_sum=Sum("spent", output_field=TOTAL),
+        )
+    }
+    decided = AcceptanceDecision.objects.filter(
+        project__in=_ids(finished), decided_at__lt=moment
+    ).aggregate(
+        projects=Count("pk"),
+        households=Sum("households", default=0),
+        answered=Sum("answered", default=0),
+        satisfied=Sum("satisfied", default=0),
+    )
+    behind = list(late_projects(projects, as_of).order_by("pk").values_list("pk", flat=True))
+    requests = ResidentRequest.objects.filter(received_at__lt=moment).aggregate(
         **_request_counts(as_of)
     )
     found = Finding.objects.aggregate(**_finding_counts(as_of))
     return {
-        "projects": len(projects),
-        "by_status": {status: by_status[status] for status in Status.values if by_status[status]},
-        "percent_complete": percent(sum(under_way) / len(under_way)) if under_way else None,
+        "projects": sum(by_status.values()),
+        "by_status": {s: by_status[s] for s in Status.values if by_status.get(s)},
+        "percent_complete": None if mean is None else percent(mean * 100),
         "funds": _funds_figures(sources) if sources else NO_FUNDS,
-        "outputs": {
-            kind.code: {
-                "order": order,
-                "name": kind.name_zh,
-                "name_en": kind.name_en,
-                "unit": kind.unit,
-                "planned": money(outputs[kind.code]["planned"]),
-                "completed": money(outputs[kind.code]["completed"]),
-            }
-            for order, kind in enumerate(kinds, start=1)
-        },
-        "households_benefited": sum(one["households"] for one in finished),
-        "people_benefited": sum(one["people"] for one in finished),
+        "outputs": _county_outputs(projects, moment),
+        "households_benefited": declared["households"] + merged["households"],
+        "people_benefited": declared["people"] + merged["people"],
         "requests": _request_figures(requests),
-        "behind_schedule": [pk for pk, one in figures.items() if one["behind_schedule"]],
-        "satisfaction": {
-            "projects": len(decided),
-            "households": sum(one["households"] for one in decided),
-            "answered": sum(one["answered"] for one in decided),
-            "satisfied": sum(one["satisfied"] for one in decided),
-        },
+        "behind_schedule": behind,
+        "satisfaction": decided,
         "findings": {
             "month": found["n_month"],
             "open": found["n_open"],
             "overdue": found["n_overdue"],
         },
     }
+
+
+def _county_outputs(projects: QuerySet, moment: datetime.datetime) -> dict:
+    """Per catalogue kind that has task items: its place in the catalogue, names and unit, the
+    quantities planned and completed, and the same by batch. One query."""
+    finished = Q(status_at__in=Project.FINISHED_STATUSES)
+    rows = (
+        TaskItem.objects.filter(project__in=_ids(projects))
+        .annotate(status_at=status_then(moment, project="project"))
+        .order_by()
+        .values(
+            "kind__code",
+            "kind__priority",
+            "kind__name_zh",
+            "kind__name_en",
+            "kind__unit",
+            batch=Case(When(finished, then=Value("accepted")), default=Value("current")),
+        )
+        .annotate(
+            planned=Sum("planned_quantity", output_field=TOTAL),
+            completed=Sum("completed_quantity", output_field=TOTAL),
+        )
+        .order_by("kind__priority", "kind__code", "batch")
+    )
+    outputs = {}
+    for row in rows:  # one row per kind and batch: at most twice the catalogue
+        kind = outputs.setdefault(
+            row["kind__code"],
+            {
+                "order": len(outputs) + 1,
+                "name": row["kind__name_zh"],
+                "name_en": row["kind__name_en"],
+                "unit": row["kind__unit"],
+                "planned": ZERO,
+                "completed": ZERO,
+                "by_batch": {batch: {"planned": "0.00", "completed": "0.00"} for batch in BATCHES},
+            },
+        )
+        for name in ("planned", "completed"):
+            kind[name] += row[name] or ZERO
+            kind["by_batch"][row["batch"]][name] = money(row[name])
+    for kind in outputs.values():
+        kind["planned"], kind["completed"] = money(kind["planned"]), money(kind["completed"])
+    return outputs
+
+
+def live_county_figures(month=None, *, now=None) -> dict:
+    """The county's figures of ``month`` (default: the current one) as they stand now."""
+    now = now or timezone.now()
+    month = as_month(month) if month is not None else Month.current(timezone.localdate(now))
+    return county_figures(projects_past_draft(AsOf.of(month, now)), month, now=now)
 
 
 def live_figures(month=None, *, projects: QuerySet | None = None, now=None) -> dict:
@@ -576,8 +677,10 @@ def live_figures(month=None, *, projects: QuerySet | None = None, now=None) -> d
     selected = projects_past_draft(AsOf.of(month, now))
     if projects is not None:
         selected = selected.filter(pk__in=_ids(projects))
-    figures = project_figures(selected, month, now=now)
-    return {"projects": figures, "county": county_figures(figures, month, now=now)}
+    return {
+        "projects": project_figures(selected, month, now=now),
+        "county": county_figures(selected, month, now=now),
+    }
 
 
 def freeze_month(month) -> dict:
@@ -591,8 +694,9 @@ def freeze_month(month) -> dict:
     if not as_of.ended:
         raise ValueError(f"{month.key} is not over yet: only a closed month is frozen.")
     with transaction.atomic():
-        figures = project_figures(projects_past_draft(as_of), month)
-        county = county_figures(figures, month)
+        projects = projects_past_draft(as_of)
+        figures = project_figures(projects, month)
+        county = county_figures(projects, month)
         ProjectSnapshot.objects.filter(month=month.first).delete()
         ProjectSnapshot.objects.bulk_create(
             ProjectSnapshot(month=month.first, project_id=pk, figures=one)

@@ -1,6 +1,6 @@
-"""What the leader pages make of the month's figures (``cycle.snapshots``' schema): sums by
-batch, changes against the previous month, amounts in 10,000 yuan. Plain functions over the
-figures already read: no query."""
+"""What the leader pages make of the month's figures (``cycle.snapshots``' schema): the two
+batches, changes against the previous month, percentages, amounts in 10,000 yuan. Plain
+functions over the figures already read: no query."""
 
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -10,8 +10,9 @@ from projects.models import CatalogueKind, Project
 
 Status = Project.Status
 
-#: The two batches shown side by side: the projects accepted (and handed over), and the
-#: current batch (every project past the draft and not yet accepted).
+#: The two batches shown side by side (``cycle.snapshots.BATCHES``, which the county's outputs
+#: are summed by): the projects accepted (and handed over), and the current batch (every
+#: project past the draft and not yet accepted).
 BATCHES = {
     "accepted": {"label": _("Accepted projects"), "statuses": tuple(Project.FINISHED_STATUSES)},
     "current": {
@@ -19,13 +20,6 @@ BATCHES = {
         "statuses": (Status.CONSULTING, *Project.ACTIVE_STATUSES),
     },
 }
-
-
-def batch_of(status: str) -> str | None:
-    for key, batch in BATCHES.items():
-        if status in batch["statuses"]:
-            return key
-    return None
 
 
 def plain(value) -> str:
@@ -52,23 +46,19 @@ def change(now, before) -> str | None:
     return f"+{text}" if difference > 0 else text
 
 
-def outputs_by_batch(county_outputs: dict, projects: dict) -> list[dict]:
+def percent_of(part, whole) -> str | None:
+    """``part`` as a percentage of ``whole``, one decimal ("93.3"); None when ``whole`` is 0."""
+    if not whole:
+        return None
+    return f"{Decimal(part * 100) / Decimal(whole):.1f}"
+
+
+def outputs_by_batch(county_outputs: dict) -> list[dict]:
     """Per catalogue kind (in the catalogue's order): its name and unit, and per batch the
-    planned and completed quantities summed from the projects' figures."""
-    sums = {
-        code: {key: {"planned": Decimal(0), "completed": Decimal(0)} for key in BATCHES}
-        for code in county_outputs
-    }
-    for figures in projects.values():
-        batch = batch_of(figures["status"])
-        if batch is None:
-            continue
-        for code, quantities in figures["outputs"].items():
-            if code in sums:
-                for name in ("planned", "completed"):
-                    sums[code][batch][name] += Decimal(quantities[name])
+    quantities planned and completed, as the county's figures hold them."""
     rows = []
     for code, kind in sorted(county_outputs.items(), key=lambda pair: pair[1]["order"]):
+        by_batch = kind.get("by_batch", {})
         rows.append(
             {
                 "code": code,
@@ -76,7 +66,10 @@ def outputs_by_batch(county_outputs: dict, projects: dict) -> list[dict]:
                 "name_en": kind["name_en"],
                 "unit": CatalogueKind.Unit(kind["unit"]).label if kind["unit"] else "",
                 **{
-                    key: {name: plain(value) for name, value in sums[code][key].items()}
+                    key: {
+                        name: plain(by_batch.get(key, {}).get(name, 0))
+                        for name in ("planned", "completed")
+                    }
                     for key in BATCHES
                 },
             }

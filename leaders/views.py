@@ -1,22 +1,29 @@
-"""The leader pages (领导看板): the month at a glance, the records behind every figure, and a
-project's page. Read-only.
+"""The leader pages (领导看板): the month at a glance, the projects, the ranking and the
+inspection report of a month, the records behind every figure, and a project's page. Read-only.
 
 Who may read: logged-in users holding ``residents.view_all_neighbourhoods`` (the county office,
 inspectors, leaders and auditors: those who see the whole county); anonymous visitors go to the
 login page, anyone else gets 403. No resident's name or phone is shown anywhere: requests are
-counted and listed by neighbourhood, category and status only.
+counted by neighbourhood or project, category and status only.
 
-The current month is live (``cycle.snapshots.live_figures``); a past month reads its frozen
-snapshots (``CountySnapshot``, ``ProjectSnapshot``). Each page runs a fixed number of queries
-whatever the number of projects; the sums by batch are made from the figures already read.
+**Which month.** The current month is live: its county figures are summed by the database
+(``cycle.snapshots.live_county_figures``), its lists read the records as they stand. A past
+month reads what was frozen at its close (``CountySnapshot``, ``ProjectSnapshot``,
+``Ranking``, ``InspectionReport``), so its figures and the lists behind them agree and never
+change when records are edited later.
+
+**Speed.** No page loops over the county's projects: the overview reads one set of county
+figures; every list is paginated and reads one page. Each page runs a fixed number of queries
+whatever the number of projects (pinned in ``tests/test_leaders.py``).
 """
 
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db.models import Count, F, Q
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Q, Sum
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -24,24 +31,32 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from acceptance.models import AcceptanceDecision
-from cycle.models import Bulletin, CountySnapshot, Dispatch, Inspection, ProjectSnapshot
+from cycle import snapshots
+from cycle.inspections import report_content
+from cycle.models import (
+    Bulletin,
+    CountySnapshot,
+    Dispatch,
+    Finding,
+    Inspection,
+    InspectionReport,
+    ProjectSnapshot,
+    Ranking,
+    RankingCriterion,
+)
 from cycle.periods import Month
-from cycle.snapshots import live_figures
 from projects.models import CatalogueKind, FundingLine, Milestone, Photo, Project, TaskItem
 from residents.scoping import ALL_NEIGHBOURHOODS_PERMISSION
 from surveys import rules as survey_rules
 from surveys.models import Discussion, PublicNotice, ResidentRequest
 
 from . import charts
-from .figures import (
-    BATCHES,
-    change,
-    outputs_by_batch,
-    plain,
-    wan,
-)
+from .figures import BATCHES, change, outputs_by_batch, percent_of, plain, wan
 
 Status = Project.Status
+
+#: Rows per page of the lists: long enough to scroll on a phone, short enough to stay fast.
+PAGE_SIZE = 50
 
 
 def leaders_only(view):
@@ -54,47 +69,73 @@ def leaders_only(view):
     )
 
 
-def _month_figures(month: Month, current: Month) -> tuple[dict, dict] | None:
-    """``(county, projects)`` figures of ``month``: live for the current month, else frozen
-    (None when the month was never frozen). Two queries for a past month."""
-    if month == current:
-        live = live_figures(month)
-        return live["county"], live["projects"]
-    snapshot = CountySnapshot.objects.filter(month=month.first).first()
-    if snapshot is None:
-        return None
-    projects = dict(
-        ProjectSnapshot.objects.filter(month=month.first).values_list("project_id", "figures")
-    )
-    return snapshot.figures, projects
+class Period:
+    """The month a page shows and whether it is live (the current month) or frozen."""
+
+    def __init__(self, month: Month | None):
+        self.current = Month.current(timezone.localdate())
+        self.month = month or self.current
+        if self.month > self.current:
+            raise Http404
+        self.is_live = self.month == self.current
+
+    def context(self) -> dict:
+        return {"month": self.month, "current": self.current, "is_live": self.is_live}
+
+
+def _county(period: Period) -> dict:
+    """The county's figures of the period: summed now for the current month, frozen for a
+    past one (404 when that month was never closed)."""
+    if period.is_live:
+        return snapshots.live_county_figures(period.month)
+    return _of_month(CountySnapshot, "figures", period)
+
+
+def _of_month(model, field: str, period: Period):
+    """``field`` of the month's one ``model`` record (a snapshot, a report), or 404."""
+    value = model.objects.filter(month=period.month.first).values_list(field, flat=True).first()
+    if value is None:
+        raise Http404
+    return value
+
+
+def _page(request, rows):
+    """One page of ``rows`` (``?page=``; out of range gives the last page)."""
+    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _frozen(period: Period):
+    return ProjectSnapshot.objects.filter(month=period.month.first)
+
+
+# --- The overview ----------------------------------------------------------------------------
 
 
 @leaders_only
 def overview(request, month: Month | None = None):
-    current = Month.current(timezone.localdate())
-    month = month or current
-    if month > current:
-        raise Http404
-    found = _month_figures(month, current)
-    if found is None:
-        raise Http404
-    county, projects = found
+    period = Period(month)
+    county = _county(period)
     previous = (
-        CountySnapshot.objects.filter(month=month.previous().first)
+        CountySnapshot.objects.filter(month=period.month.previous().first)
         .values_list("figures", flat=True)
         .first()
-    )
+    ) or {}
     months = [
         Month.of(day)
         for day in CountySnapshot.objects.order_by("-month").values_list("month", flat=True)
     ]
-    if current not in months:
-        months.insert(0, current)
-    has_bulletin = Bulletin.objects.filter(month=month.first).exists()
+    if period.current not in months:
+        months.insert(0, period.current)
+    has_bulletin = Bulletin.objects.filter(month=period.month.first).exists()
 
-    before = previous["by_status"] if previous else None
+    before = previous.get("by_status")
     stages = [
-        (Status(status).label, count, change(count, before.get(status, 0) if before else None))
+        {
+            "status": status,
+            "label": Status(status).label,
+            "count": count,
+            "change": change(count, before.get(status, 0) if before is not None else None),
+        }
         for status, count in county["by_status"].items()
     ]
     funds = county["funds"]
@@ -106,58 +147,51 @@ def overview(request, month: Month | None = None):
         }
         for source, amounts in funds["by_source"].items()
     ]
-    outputs = outputs_by_batch(county["outputs"], projects)
-    project_rows = sorted(
-        (
-            {
-                "pk": pk,
-                "name": one["name"],
-                "community": one["community"],
-                "stage": Status(one["status"]).label,
-                "percent_complete": one["percent_complete"],
-                "behind_schedule": one["behind_schedule"],
-            }
-            for pk, one in projects.items()
-        ),
-        key=lambda row: (row["name"], row["pk"]),
-    )
     satisfaction = county["satisfaction"]
-    behind = county["behind_schedule"]
-    prev = previous or {}
+    was = previous.get("satisfaction")
+    requests_now, requests_before = county["requests"], previous.get("requests")
     context = {
-        "month": month,
-        "current": current,
-        "is_live": month == current,
+        **period.context(),
+        "page_name": "overview",
         "months": months,
         "has_bulletin": has_bulletin,
-        "county": county,
         "projects_count": county["projects"],
-        "projects_change": change(county["projects"], prev.get("projects")),
+        "projects_change": change(county["projects"], previous.get("projects")),
         "percent_complete": county["percent_complete"],
-        "percent_change": change(county["percent_complete"], prev.get("percent_complete")),
+        "percent_change": change(county["percent_complete"], previous.get("percent_complete")),
         "stages": stages,
         "funds": {name: wan(funds[name]) for name in ("planned", "arrived", "spent")},
         "funds_change": {
-            name: change(wan(funds[name]), wan(prev["funds"][name]) if prev else None)
+            name: change(wan(funds[name]), wan(previous["funds"][name]) if previous else None)
             for name in ("arrived", "spent")
         },
         "sources": sources,
-        "outputs": outputs,
-        "project_rows": project_rows,
+        "outputs": outputs_by_batch(county["outputs"]),
         "households": county["households_benefited"],
         "households_change": change(
-            county["households_benefited"], prev.get("households_benefited")
+            county["households_benefited"], previous.get("households_benefited")
         ),
         "people": county["people_benefited"],
         "satisfaction": satisfaction,
-        "satisfied_percent": _percent(satisfaction["satisfied"], satisfaction["answered"]),
-        "turnout_percent": _percent(satisfaction["answered"], satisfaction["households"]),
-        "requests": county["requests"],
-        "behind_count": len(behind),
-        "behind_change": change(len(behind), len(prev["behind_schedule"]) if prev else None),
+        "satisfied_percent": percent_of(satisfaction["satisfied"], satisfaction["answered"]),
+        "satisfied_change": change(
+            percent_of(satisfaction["satisfied"], satisfaction["answered"]),
+            percent_of(was["satisfied"], was["answered"]) if was else None,
+        ),
+        "requests": requests_now,
+        "requests_change": {
+            key: change(requests_now[key], requests_before[key] if requests_before else None)
+            for key in requests_now
+        },
+        "findings": county.get("findings"),
+        "behind_count": len(county["behind_schedule"]),
+        "behind_change": change(
+            len(county["behind_schedule"]),
+            len(previous["behind_schedule"]) if previous else None,
+        ),
         "batches": BATCHES,
         "stages_chart": charts.stages_chart(
-            str(_("Projects by stage")), [(str(label), count) for label, count, _delta in stages]
+            str(_("Projects by stage")), [(str(s["label"]), s["count"]) for s in stages]
         ),
         "funds_chart": charts.funds_chart(
             str(_("Funds by source (10,000 yuan)")),
@@ -172,78 +206,278 @@ def overview(request, month: Month | None = None):
     return render(request, "leaders/overview.html", context)
 
 
-def _percent(part: int, whole: int) -> str | None:
-    if not whole:
-        return None
-    return f"{Decimal(part * 100) / Decimal(whole):.1f}"
-
-
-# --- Drill-downs: the records behind a figure (live) ---------------------------------------
+# --- The projects of a month -----------------------------------------------------------------
 
 
 @leaders_only
-def output_items(request, code: str):
-    """The task items of one catalogue kind that add up to its total, for one batch."""
-    kind = get_object_or_404(CatalogueKind, code=code)
-    batch = request.GET.get("batch", "accepted")
-    if batch not in BATCHES:
-        batch = "accepted"
-    items = list(
-        TaskItem.objects.filter(kind=kind, project__status__in=BATCHES[batch]["statuses"])
-        .select_related("project__neighbourhood__community")
-        .order_by("project__name", "pk")
-    )
+def project_list(request, month: Month):
+    """The month's projects, a page at a time, by name; ``?stage=`` narrows to one stage,
+    ``?behind=1`` to those behind schedule. Live for the current month (each page's figures
+    computed for its projects only), frozen for a past one."""
+    period = Period(month)
+    stage = request.GET.get("stage") or None
+    if stage is not None and stage not in Status.values:
+        raise Http404
+    behind = request.GET.get("behind") == "1"
+    if period.is_live:
+        as_of = snapshots.AsOf.of(period.month)
+        projects = snapshots.projects_past_draft(as_of)
+        if stage:
+            projects = projects.filter(status_then=stage)
+        if behind:
+            projects = projects.filter(pk__in=snapshots.late_projects(projects, as_of))
+        page = _page(request, projects.order_by("name", "pk").values_list("pk", flat=True))
+        figures = snapshots.project_figures(
+            Project.objects.filter(pk__in=list(page.object_list)), period.month
+        )
+        rows = [{"pk": pk, **one} for pk, one in figures.items()]
+    else:
+        frozen = _frozen(period)
+        if stage:
+            frozen = frozen.filter(figures__status=stage)
+        if behind:
+            frozen = frozen.filter(figures__behind_schedule=True)
+        page = _page(request, frozen.order_by("figures__name", "project_id"))
+        rows = [{"pk": one.project_id, **one.figures} for one in page.object_list]
+    for row in rows:
+        row["stage"] = Status(row["status"]).label
     context = {
+        **period.context(),
+        "page_name": "projects",
+        "page": page,
+        "rows": rows,
+        "stage": stage,
+        "stage_label": Status(stage).label if stage else None,
+        "behind": behind,
+        "stages": Status.choices[1:],
+    }
+    return render(request, "leaders/project_list.html", context)
+
+
+# --- The ranking and the inspection report of a month ------------------------------------
+
+
+@leaders_only
+def ranking(request, month: Month | None = None):
+    """The month's ranking, a page at a time; without a month, the latest month ranked."""
+    if month is None:
+        latest = Ranking.objects.order_by("-month").values_list("month", flat=True).first()
+        if latest is None:
+            period = Period(None)
+            return render(
+                request,
+                "leaders/ranking.html",
+                {**period.context(), "page_name": "ranking", "page": None},
+            )
+        return redirect("leaders:ranking_month", Month.of(latest).key)
+    period = Period(month)
+    rows = (
+        Ranking.objects.filter(month=period.month.first)
+        .select_related("project__neighbourhood__community")
+        .order_by("rank", "project__name", "pk")
+    )
+    page = _page(request, rows)
+    criteria = list(RankingCriterion.objects.order_by("pk").values_list("code", "name"))
+    used = {code for row in page.object_list for code in row.scores}
+    columns = [(code, name) for code, name in criteria if code in used]
+    context = {
+        **period.context(),
+        "page_name": "ranking",
+        "page": page,
+        "columns": columns,
+        "rows": [
+            {
+                "ranking": row,
+                "scores": [row.scores.get(code) for code, _name in columns],
+            }
+            for row in page.object_list
+        ],
+        "months": [
+            Month.of(day)
+            for day in Ranking.objects.order_by("-month")
+            .values_list("month", flat=True)
+            .distinct()[:24]
+        ],
+    }
+    return render(request, "leaders/ranking.html", context)
+
+
+@leaders_only
+def inspections(request, month: Month | None = None):
+    """The month's inspection report: as produced at its close for a past month, as it
+    stands so far for the current one."""
+    period = Period(month)
+    if period.is_live:
+        content = report_content(period.month)
+    else:
+        content = _of_month(InspectionReport, "content", period)
+    categories = [
+        {
+            "label": Finding.Category(code).label,
+            "total": counts["total"],
+            "by_severity": [counts[severity] for severity in Finding.Severity.values],
+        }
+        for code, counts in content["findings"]["by_category"].items()
+        if counts["total"]
+    ]
+    overdue = [
+        {
+            **item,
+            "category_label": Finding.Category(item["category"]).label,
+            "severity_label": Finding.Severity(item["severity"]).label,
+        }
+        for item in content["overdue"]["items"]
+    ]
+    context = {
+        **period.context(),
+        "page_name": "inspections",
+        "content": content,
+        "severities": Finding.Severity.labels,
+        "categories": categories,
+        "overdue": overdue,
+    }
+    return render(request, "leaders/inspections.html", context)
+
+
+# --- Drill-downs: the records behind a figure ------------------------------------------------
+
+
+def _batch(request) -> str:
+    batch = request.GET.get("batch", "accepted")
+    return batch if batch in BATCHES else "accepted"
+
+
+@leaders_only
+def output_items(request, month: Month, code: str):
+    """What adds up to a kind of work's total in one batch: the task items as they stand
+    (the current month), or the projects' quantities as frozen (a past month)."""
+    period = Period(month)
+    kind = get_object_or_404(CatalogueKind, code=code)
+    batch = _batch(request)
+    statuses = BATCHES[batch]["statuses"]
+    if period.is_live:
+        projects = snapshots.projects_past_draft(snapshots.AsOf.of(period.month)).filter(
+            status_then__in=statuses
+        )
+        items = TaskItem.objects.filter(kind=kind, project__in=projects.values("pk"))
+        totals = items.aggregate(
+            planned=Sum("planned_quantity", default=0),
+            completed=Sum("completed_quantity", default=0),
+            count=Count("pk"),
+        )
+        page = _page(
+            request,
+            items.select_related("project__neighbourhood__community").order_by(
+                "project__name", "pk"
+            ),
+        )
+        rows = [
+            {
+                "project_id": item.project_id,
+                "project": item.project.name,
+                "community": item.project.neighbourhood.community.name,
+                "description": item.description,
+                "planned": plain(item.planned_quantity),
+                "completed": plain(item.completed_quantity),
+            }
+            for item in page.object_list
+        ]
+    else:
+        county = _county(period)
+        frozen = _frozen(period).filter(
+            figures__status__in=list(statuses), **{"figures__outputs__has_key": code}
+        )
+        page = _page(request, frozen.order_by("figures__name", "project_id"))
+        rows = [
+            {
+                "project_id": one.project_id,
+                "project": one.figures["name"],
+                "community": one.figures["community"],
+                "description": "",
+                "planned": plain(one.figures["outputs"][code]["planned"]),
+                "completed": plain(one.figures["outputs"][code]["completed"]),
+            }
+            for one in page.object_list
+        ]
+        summed = county["outputs"].get(code, {}).get("by_batch", {}).get(batch, {})
+        totals = {
+            "planned": summed.get("planned", 0),
+            "completed": summed.get("completed", 0),
+            "count": page.paginator.count,
+        }
+    context = {
+        **period.context(),
         "kind": kind,
         "batch": batch,
         "batch_label": BATCHES[batch]["label"],
         "batches": BATCHES,
-        "items": items,
-        "planned": plain(sum((i.planned_quantity for i in items), Decimal(0))),
-        "completed": plain(sum((i.completed_quantity for i in items), Decimal(0))),
+        "page": page,
+        "rows": rows,
+        "planned": plain(totals["planned"]),
+        "completed": plain(totals["completed"]),
+        "count": totals["count"],
     }
     return render(request, "leaders/output_items.html", context)
 
 
 @leaders_only
-def funding_lines(request):
-    """The funding lines behind the money figures, optionally of one source (live: the
-    projects past the draft)."""
+def funding_lines(request, month: Month):
+    """The money behind the funds' figures, optionally of one source: the funding lines as
+    they stand (the current month) or each project's frozen amounts (a past month)."""
+    period = Period(month)
     source = request.GET.get("source") or None
     if source is not None and source not in FundingLine.Source.values:
         raise Http404
-    lines = FundingLine.objects.exclude(project__status=Status.DRAFT)
-    if source:
-        lines = lines.filter(source=source)
-    lines = list(lines.select_related("project__neighbourhood").order_by("project__name", "pk"))
+    if period.is_live:
+        projects = snapshots.projects_past_draft(snapshots.AsOf.of(period.month))
+        lines = FundingLine.objects.filter(project__in=projects.values("pk"))
+        if source:
+            lines = lines.filter(source=source)
+        totals = lines.totals()
+        page = _page(request, lines.select_related("project").order_by("project__name", "pk"))
+        rows = [
+            {
+                "project_id": line.project_id,
+                "project": line.project.name,
+                "source": line.get_source_display(),
+                "description": line.description,
+                "planned": line.planned,
+                "arrived": line.arrived,
+                "spent": line.spent,
+            }
+            for line in page.object_list
+        ]
+    else:
+        county = _county(period)
+        frozen = _frozen(period)
+        if source:
+            frozen = frozen.filter(**{"figures__funds__by_source__has_key": source})
+        page = _page(request, frozen.order_by("figures__name", "project_id"))
+        rows = []
+        for one in page.object_list:
+            funds = one.figures["funds"]
+            amounts = funds["by_source"][source] if source else funds
+            rows.append(
+                {
+                    "project_id": one.project_id,
+                    "project": one.figures["name"],
+                    "source": FundingLine.Source(source).label if source else _("All sources"),
+                    "description": "",
+                    **{name: Decimal(amounts[name]) for name in ("planned", "arrived", "spent")},
+                }
+            )
+        summed = county["funds"]["by_source"].get(source, {}) if source else county["funds"]
+        totals = {name: Decimal(summed.get(name, 0)) for name in ("planned", "arrived", "spent")}
     context = {
+        **period.context(),
         "source": source,
         "source_label": FundingLine.Source(source).label if source else None,
-        "lines": lines,
-        "totals": {
-            name: sum((getattr(line, name) for line in lines), Decimal(0))
-            for name in ("planned", "arrived", "spent")
-        },
+        "sources": FundingLine.Source.choices,
+        "page": page,
+        "rows": rows,
+        "totals": totals,
     }
     return render(request, "leaders/funding_lines.html", context)
-
-
-@leaders_only
-def behind_schedule(request):
-    """The projects behind their plan today, with their late milestones."""
-    today = timezone.localdate()
-    projects = list(
-        Project.objects.behind_schedule(today)
-        .select_related("neighbourhood__community")
-        .annotate(
-            late=Count(
-                "milestones",
-                filter=Q(milestones__planned_date__lt=today, milestones__actual_date__isnull=True),
-            )
-        )
-        .order_by("name", "pk")
-    )
-    return render(request, "leaders/behind_schedule.html", {"projects": projects})
 
 
 REQUEST_GROUPS = {
@@ -253,41 +487,94 @@ REQUEST_GROUPS = {
 }
 
 
-@leaders_only
-def requests(request):
-    """Residents' requests counted by neighbourhood and status (no personal data): the rows
-    behind the overview's request figures, as they stand now."""
-    today = timezone.localdate()
+def _request_counts(today) -> dict:
     answered = REQUEST_GROUPS["closed"]
-    rows = list(
-        ResidentRequest.objects.order_by()
-        .values("neighbourhood", neighbourhood_name=F("neighbourhood__name"))
-        .annotate(
-            open=Count("pk", filter=REQUEST_GROUPS["open"]),
-            in_handling=Count("pk", filter=REQUEST_GROUPS["in_handling"]),
-            closed=Count("pk", filter=answered),
-            overdue=Count("pk", filter=~answered & Q(due_on__lt=today)),
-        )
-        .order_by("neighbourhood__name")
-    )
-    totals = {
-        key: sum(row[key] for row in rows) for key in ("open", "in_handling", "closed", "overdue")
+    return {
+        "open": Count("pk", filter=REQUEST_GROUPS["open"]),
+        "in_handling": Count("pk", filter=REQUEST_GROUPS["in_handling"]),
+        "closed": Count("pk", filter=answered),
+        "overdue": Count("pk", filter=~answered & Q(due_on__lt=today)),
     }
-    return render(request, "leaders/requests.html", {"rows": rows, "totals": totals})
+
+
+@leaders_only
+def requests(request, month: Month):
+    """Residents' requests counted, no personal data: by neighbourhood as they stand (the
+    current month), or by project as frozen (a past month; the requests of neighbourhoods
+    without a project count in the county's total only)."""
+    period = Period(month)
+    if period.is_live:
+        counts = _request_counts(timezone.localdate())
+        totals = ResidentRequest.objects.aggregate(**counts)
+        page = _page(
+            request,
+            ResidentRequest.objects.order_by()
+            .values("neighbourhood", name=F("neighbourhood__name"))
+            .annotate(**counts)
+            .order_by("neighbourhood__name", "neighbourhood"),
+        )
+        rows = list(page.object_list)
+    else:
+        totals = _county(period)["requests"]
+        page = _page(request, _frozen(period).order_by("figures__name", "project_id"))
+        rows = [
+            {"project_id": one.project_id, "name": one.figures["name"], **one.figures["requests"]}
+            for one in page.object_list
+        ]
+    context = {**period.context(), "page": page, "rows": rows, "totals": totals}
+    return render(request, "leaders/requests.html", context)
 
 
 # --- A project's page ------------------------------------------------------------------------
 
 
+def milestone_timeline(milestones, today) -> dict:
+    """Each milestone against its plan, and today's place: ``rows`` with ``state`` ``done``
+    (on time), ``late`` (done after its plan), ``overdue`` (planned before today, not done) or
+    ``pending``, ``days`` late or overdue, and ``planned_at`` / ``actual_at`` placing its
+    dates along the timeline (0–100); ``today_at`` places today."""
+    dates = [d for m in milestones for d in (m.planned_date, m.actual_date) if d] + [today]
+    first, last = min(dates), max(dates)
+    span = max((last - first).days, 1)
+
+    def position(day):
+        return None if day is None else round((day - first).days * 100 / span, 1)
+
+    rows = []
+    for m in milestones:
+        planned, actual = m.planned_date, m.actual_date
+        if actual is not None:
+            days = (actual - planned).days if planned else 0
+            state = "late" if days > 0 else "done"
+        elif planned is not None and planned < today:
+            days, state = (today - planned).days, "overdue"
+        else:
+            days, state = 0, "pending"
+        rows.append(
+            {
+                "milestone": m,
+                "label": m.get_kind_display(),
+                "state": state,
+                "days": max(days, 0),
+                "planned_at": position(planned),
+                "actual_at": position(actual),
+                "planned_title": f"{m.get_kind_display()} · {_('planned')} {planned or '—'}",
+                "actual_title": f"{m.get_kind_display()} · {_('actual')} {actual or '—'}",
+            }
+        )
+    return {"rows": rows, "today_at": position(today)}
+
+
 @leaders_only
 def project_detail(request, pk: int):
     project = get_object_or_404(Project.objects.select_related("neighbourhood__community"), pk=pk)
+    today = timezone.localdate()
     visited, households = survey_rules.household_coverage(survey_rules.project_households(project))
     discussions = list(Discussion.objects.filter(project=project).order_by("held_on", "pk"))
     notices = list(PublicNotice.objects.filter(project=project).order_by("posted_on", "pk"))
     milestones = list(Milestone.objects.filter(project=project).order_by("planned_date", "pk"))
     dispatches = list(Dispatch.objects.filter(project=project).order_by("month"))
-    inspections = list(
+    inspections_done = list(
         Inspection.objects.filter(project=project)
         .annotate(findings_count=Count("findings"))
         .order_by("date", "pk")
@@ -300,25 +587,31 @@ def project_detail(request, pk: int):
         .order_by("kind__priority", "pk")
     )
     funds = list(FundingLine.objects.filter(project=project).order_by("pk"))
+    timeline = milestone_timeline(milestones, today)
     neighbourhoods = Q(neighbourhood=project.neighbourhood_id) | Q(
         neighbourhood__in=project.merged_neighbourhoods.values("pk")
     )
-    answered = REQUEST_GROUPS["closed"]
     request_counts = ResidentRequest.objects.filter(neighbourhoods).aggregate(
-        open=Count("pk", filter=REQUEST_GROUPS["open"]),
-        in_handling=Count("pk", filter=REQUEST_GROUPS["in_handling"]),
-        closed=Count("pk", filter=answered),
-        overdue=Count("pk", filter=~answered & Q(due_on__lt=timezone.localdate())),
+        **_request_counts(today)
     )
     context = {
         "project": project,
+        "month": Month.current(today),
         "visited": visited,
         "households": households,
+        "visited_percent": percent_of(visited, households),
         "discussions": discussions,
         "notices": notices,
-        "milestones": milestones,
+        "milestones": timeline["rows"],
+        "timeline_chart": charts.timeline_chart(
+            timeline["rows"],
+            today_at=timeline["today_at"],
+            labels={"title": _("Milestones, planned and actual"), "today": _("today")},
+        )
+        if milestones
+        else None,
         "dispatches": dispatches,
-        "inspections": inspections,
+        "inspections": inspections_done,
         "decision": decision,
         "before": [p for p in photos if p.stage == Photo.Stage.BEFORE],
         "after": [p for p in photos if p.stage == Photo.Stage.AFTER],

@@ -28,7 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
@@ -538,3 +538,137 @@ def _current_batch_work(demo) -> dict[str, int]:
         "charging_pile": rng.randint(2, 8),
         "greening": rng.randint(40, 160),
     }
+
+
+# --- Synthetic projects, for load and benchmark work -----------------------------------------
+
+#: How the synthetic projects are spread over the lifecycle (weights in %).
+SYNTHETIC_STAGES = (
+    (Project.Status.DRAFT, 5),
+    (Project.Status.CONSULTING, 10),
+    (Project.Status.APPROVED, 5),
+    (Project.Status.TENDERING, 5),
+    (Project.Status.UNDER_CONSTRUCTION, 30),
+    (Project.Status.COMPLETED, 10),
+    (Project.Status.ACCEPTED, 25),
+    (Project.Status.HANDED_OVER, 10),
+)
+LIFECYCLE = [status for status, _weight in SYNTHETIC_STAGES]
+
+
+@dataclass
+class _SyntheticProject:
+    project: Project
+    transitions: list[ProjectTransition]
+    milestones: list[Milestone]
+    items: list[TaskItem]
+    lines: list[FundingLine]
+
+
+def _plan_synthetic_project(neighbourhood, kinds: dict, today: datetime.date) -> _SyntheticProject:
+    """One project for a synthetic neighbourhood: its stage drawn from ``SYNTHETIC_STAGES``,
+    its lifecycle dated over the months before ``today``, work sized by its households, funds
+    shared as the demo county's are, some milestones late."""
+    rng = _rng(f"synthetic:{neighbourhood.name}")
+    target = rng.choices(LIFECYCLE, weights=[w for _s, w in SYNTHETIC_STAGES])[0]
+    steps = LIFECYCLE[1 : LIFECYCLE.index(target) + 1]
+    finished = target in Project.FINISHED_STATUSES
+    batch_year = today.year - rng.randint(1, 3) if finished else today.year
+    # The steps a month or so apart, the last of them at least a day before today.
+    begin = today - datetime.timedelta(days=30 * len(steps) + rng.randint(1, 60))
+    if finished:
+        begin = min(begin, datetime.date(batch_year, 3, 1))
+    days = [begin + datetime.timedelta(days=30 * n + rng.randint(0, 20)) for n in range(len(steps))]
+    days = [min(day, today - datetime.timedelta(days=1)) for day in days]
+    zone = timezone.get_default_timezone()
+    moments = [datetime.datetime.combine(day, datetime.time(10), tzinfo=zone) for day in days]
+    project = Project(
+        neighbourhood=neighbourhood,
+        name=f"{neighbourhood.name}改造",
+        batch_year=batch_year,
+        status=target,
+        status_changed_at=moments[-1] if moments else None,
+        deadline=datetime.date(batch_year, 12, 20),
+        summary=DEMO_NOTE,
+    )
+    transitions = [
+        ProjectTransition(project=project, from_status=before, to_status=after, at=moment)
+        for before, after, moment in zip(LIFECYCLE, steps, moments, strict=False)
+    ]
+    reached = dict(zip(steps, days, strict=True))
+    planned = begin
+    milestones = []
+    for status, kind in STEP_MILESTONE.items():
+        planned += datetime.timedelta(days=30)
+        milestones.append(
+            Milestone(
+                project=project, kind=kind, planned_date=planned, actual_date=reached.get(status)
+            )
+        )
+    progress = {
+        Project.Status.UNDER_CONSTRUCTION: Decimal(rng.randint(10, 90)) / 100,
+        Project.Status.COMPLETED: Decimal(1),
+    }.get(target, Decimal(1) if finished else Decimal(0))
+    special = {
+        "eco_parking": rng.randint(0, 20),
+        "access_control": rng.randint(0, 6),
+        "charging_pile": rng.randint(0, 10),
+        "greening": rng.randint(0, 200),
+    }
+    items = []
+    budget = Decimal(0)
+    for code, quantity in _items(neighbourhood.household_count, special, rng):
+        if not quantity or code not in kinds:
+            continue
+        item = TaskItem(
+            project=project,
+            kind=kinds[code],
+            planned_quantity=quantity,
+            completed_quantity=(quantity * progress).quantize(CENT, rounding=ROUND_HALF_UP),
+            budget=_yuan(quantity * UNIT_COST.get(code, 100)),
+        )
+        item.status = item.status_from_quantities()
+        items.append(item)
+        budget += item.budget
+    lines = _funding(project, budget, 0)
+    arrived = Decimal(1) if finished else Decimal(rng.randint(0, 80)) / 100 if steps else 0
+    for line in lines:
+        line.arrived = _yuan(line.planned * arrived)
+        line.spent = min(_yuan(line.planned * progress * arrived), line.arrived)
+    return _SyntheticProject(project, transitions, milestones, items, lines)
+
+
+def ensure_synthetic_projects(
+    neighbourhoods, *, today: datetime.date | None = None, chunk_size: int = 500
+) -> int:
+    """Give each of ``neighbourhoods`` (synthetic ones, for load and benchmark work) a project
+    of its own when it has none, with its lifecycle, milestones, task items and funding
+    lines, written with ``bulk_create`` a chunk at a time. Deterministic; returns how many
+    projects were created. No change history is written for them, as for any bulk load."""
+    today = today or timezone.localdate()
+    kinds = {kind.code: kind for kind in CatalogueKind.objects.all()}
+    missing = list(
+        neighbourhoods.filter(projects__isnull=True)
+        .order_by("pk")
+        .only("pk", "name", "household_count")
+    )
+    for start in range(0, len(missing), chunk_size):
+        plans = [
+            _plan_synthetic_project(neighbourhood, kinds, today)
+            for neighbourhood in missing[start : start + chunk_size]
+        ]
+        with transaction.atomic():
+            # Written straight to the table, status and all: each project's transitions are
+            # written with it, so its status is still the target of its last one.
+            QuerySet(model=Project).bulk_create([plan.project for plan in plans])
+            for model, name in (
+                (ProjectTransition, "transitions"),
+                (Milestone, "milestones"),
+                (TaskItem, "items"),
+                (FundingLine, "lines"),
+            ):
+                rows = [row for plan in plans for row in getattr(plan, name)]
+                for row in rows:
+                    row.project_id = row.project.pk
+                model.objects.bulk_create(rows, batch_size=2000)
+    return len(missing)

@@ -966,5 +966,10 @@ def county_counts() -> dict[str, int]:
     }
 
 
+def synthetic_neighbourhoods():
+    """The synthetic neighbourhoods (``ensure_synthetic``)."""
+    return Neighbourhood.objects.filter(_synthetic_q())
+
+
 def _synthetic_q() -> Q:
     return Q(community__parent__name=SYNTHETIC_TOWN, community__parent__parent__name=COUNTY_NAME)

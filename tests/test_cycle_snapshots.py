@@ -7,6 +7,7 @@ project's status at the month's end from its transitions, as the lifecycle write
 """
 
 import datetime
+from collections import Counter
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -353,8 +354,9 @@ def test_an_accepted_project_shows_its_decision_and_counts_as_benefited(office_u
         "completed": 1,
         "accepted": 1,
     }
-    # The mean of the projects under way: 25.0 and 66.7 (the accepted one's 100.0 left out).
-    assert figures["percent_complete"] == "45.9"
+    # The mean of the projects under way, 1/4 and 2/3 (the accepted one's 100% left out):
+    # 45.8333…%, taken from their completions before rounding.
+    assert figures["percent_complete"] == "45.8"
     assert (figures["households_benefited"], figures["people_benefited"]) == (60, 200)
     assert figures["satisfaction"] == {
         "projects": 1,
@@ -375,6 +377,8 @@ def test_the_countys_funds_and_outputs_add_up_its_projects():
         TaskItemFactory(project=project, kind=lighting, planned_quantity=2, completed_quantity=0)
         FundingLineFactory(project=project, source="county", planned=Decimal("0.10"))
         FundingLineFactory(project=project, source="central", planned=Decimal("0.20"))
+    accepted = project_then(Status.ACCEPTED)
+    TaskItemFactory(project=accepted, kind=parking, planned_quantity=4, completed_quantity=4)
     draft = ProjectFactory()
     TaskItemFactory(project=draft, kind=parking, planned_quantity=100)
 
@@ -399,8 +403,16 @@ def test_the_countys_funds_and_outputs_add_up_its_projects():
         "name": "停车位",
         "name_en": parking.name_en,
         "unit": "parking_space",
-        "planned": "16.00",
-        "completed": "11.00",
+        "planned": "20.00",
+        "completed": "15.00",
+        "by_batch": {
+            "accepted": {"planned": "4.00", "completed": "4.00"},
+            "current": {"planned": "16.00", "completed": "11.00"},
+        },
+    }
+    assert figures["outputs"]["lighting"]["by_batch"]["accepted"] == {
+        "planned": "0.00",
+        "completed": "0.00",
     }
 
 
@@ -548,14 +560,16 @@ def grow(count: int):
 def test_freezing_a_month_runs_a_fixed_number_of_queries(django_assert_num_queries):
     # The savepoint and its release; the projects (with their status at the end, their
     # neighbourhood and community), the merged compounds, completion, outputs, funds, late
-    # milestones, requests, findings, dispatches, survey rounds, decisions (11); the
-    # catalogue's names, the county's requests and findings (3); the old snapshots deleted,
-    # the new ones inserted (2); the county's old snapshot deleted, the new one inserted (2).
+    # milestones, requests, findings, dispatches, survey rounds, decisions (11); the county's
+    # sums: projects by status, mean completion, declared households of the finished projects
+    # and of their merged compounds, funds, decisions, late projects, outputs, requests and
+    # findings (10); the old snapshots deleted, the new ones inserted (2); the county's old
+    # snapshot deleted, the new one inserted (2).
     grow(3)
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(27):
         assert snapshots.freeze_month(MONTH) == {"projects": 3}
     grow(27)
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(27):
         assert snapshots.freeze_month(MONTH) == {"projects": 30}
     assert ProjectSnapshot.objects.count() == 30
 
@@ -568,4 +582,54 @@ def test_a_snapshot_reads_back_exactly_the_figures_computed():
     snapshots.freeze_month(MONTH)
 
     assert {s.project_id: s.figures for s in ProjectSnapshot.objects.all()} == figures
-    assert county() == snapshots.county_figures(figures, MONTH)
+    assert county() == snapshots.county_figures(projects, MONTH)
+
+
+def test_the_countys_figures_are_the_sums_of_its_projects_figures(office_user):
+    """The county's figures are summed by the database, apart from its projects' figures:
+    both must tell the same story."""
+    project_at(Status.ACCEPTED, by=office_user)
+    backdate()
+    grow(3)
+    completed = project_then(Status.COMPLETED)
+    TaskItemFactory(project=completed, planned_quantity=3, completed_quantity=2)
+    FundingLineFactory(project=completed, source="residents", arrived=Decimal("12.34"))
+    project_then(Status.CONSULTING).merged_neighbourhoods.add(NeighbourhoodFactory())
+    ProjectFactory()  # a draft: in neither
+
+    projects = snapshots.projects_past_draft(snapshots.AsOf.of(MONTH))
+    each = snapshots.project_figures(projects, MONTH).values()
+    total = snapshots.county_figures(projects, MONTH)
+
+    def add(values):
+        return str(sum((Decimal(v) for v in values), Decimal(0)).quantize(Decimal("0.01")))
+
+    finished = [one for one in each if one["status"] in Project.FINISHED_STATUSES]
+    assert total["projects"] == len(each) == 6
+    assert total["by_status"] == dict(Counter(one["status"] for one in each))
+    for name in ("planned", "arrived", "spent"):
+        assert total["funds"][name] == add(one["funds"][name] for one in each)
+    for code, kind in total["outputs"].items():
+        for name in ("planned", "completed"):
+            assert kind[name] == add(one["outputs"].get(code, {}).get(name, 0) for one in each)
+            assert kind["by_batch"]["accepted"][name] == add(
+                one["outputs"].get(code, {}).get(name, 0) for one in finished
+            )
+    assert total["households_benefited"] == sum(one["households"] for one in finished) > 0
+    assert total["people_benefited"] == sum(one["people"] for one in finished)
+    assert total["behind_schedule"] == sorted(
+        pk
+        for pk, one in snapshots.project_figures(projects, MONTH).items()
+        if one["behind_schedule"]
+    )
+    assert total["satisfaction"]["answered"] == sum(
+        one["satisfaction"]["answered"] for one in finished
+    )
+    under_way = [
+        Decimal(one["percent_complete"])
+        for one in each
+        if one["status"] in Project.ACTIVE_STATUSES and one["percent_complete"] is not None
+    ]
+    assert abs(Decimal(total["percent_complete"]) - sum(under_way) / len(under_way)) <= Decimal(
+        "0.1"
+    )

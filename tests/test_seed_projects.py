@@ -135,3 +135,41 @@ def test_accepted_projects_publish_their_five_documents_and_some_photos(seeded, 
     assert "老冰棍厂小区" in index
     page = client.get(f"/notices/{project.pk}/").content.decode()
     assert "竣工验收清单" in page
+
+
+def test_synthetic_projects_are_whole_consistent_and_made_once(db):
+    from cycle import snapshots
+    from projects.demo import ensure_synthetic_projects
+    from residents.models import Neighbourhood
+
+    from .factories import CatalogueKindFactory, NeighbourhoodFactory
+
+    for code in ("facade_stairwell", "eco_parking", "charging_pile"):
+        CatalogueKindFactory(code=code)
+    for _ in range(40):
+        NeighbourhoodFactory(household_count=120)
+    today = datetime.date(2026, 11, 20)
+
+    assert ensure_synthetic_projects(Neighbourhood.objects.all(), today=today) == 40
+    assert ensure_synthetic_projects(Neighbourhood.objects.all(), today=today) == 0
+
+    projects = Project.objects.all()
+    assert projects.count() == 40
+    assert len({p.status for p in projects}) >= 5  # spread over the lifecycle
+    for project in projects.prefetch_related("transitions", "task_items", "funding_lines"):
+        steps = sorted(project.transitions.all(), key=lambda t: t.at)
+        assert (steps[-1].to_status if steps else Project.Status.DRAFT) == project.status
+        assert all(t.at.date() < today for t in steps)
+        assert project.task_items.count() >= 2
+        for item in project.task_items.all():
+            assert item.status == item.status_from_quantities()
+            if project.status in Project.FINISHED_STATUSES:
+                assert item.completed_quantity == item.planned_quantity
+        for line in project.funding_lines.all():
+            assert line.spent <= line.arrived <= line.planned
+    assert Milestone.objects.filter(project__status=Project.Status.DRAFT).count() == 6 * (
+        projects.filter(status=Project.Status.DRAFT).count()
+    )
+    county = snapshots.live_county_figures()
+    assert county["projects"] == projects.exclude(status=Project.Status.DRAFT).count()
+    assert county["outputs"]["facade_stairwell"]["planned"] != "0.00"

@@ -61,6 +61,9 @@ class Command(BaseCommand):
             )
             if final.total == 0:
                 self.stdout.write(f"Synthetic neighbourhoods: all {scale} already exist.")
+            made = project_demo.ensure_synthetic_projects(demo.synthetic_neighbourhoods())
+            if verbosity >= 1 and made:
+                self.stdout.write(f"Synthetic projects created: {made:,}")
         if verbosity >= 1:
             self._print_summary(result)
             self.stdout.write(
