@@ -204,6 +204,10 @@ ANJU_REQUEST_DUE_DAYS = env.int("ANJU_REQUEST_DUE_DAYS", default=7)
 #: Whether "basically satisfied" (基本满意) counts as satisfied at acceptance, as the national
 #: survey counts it; a round keeps the value it opened with.
 ANJU_BASICALLY_SATISFIED_COUNTS = env.bool("ANJU_BASICALLY_SATISFIED_COUNTS", default=True)
+#: How old (in seconds) the current month's county figures on the leader overview may be: they
+#: are summed at most this often (and ahead of readers by the ``cycle.refresh_figures`` task),
+#: so the page reads a snapshot whatever the number of projects. 0 sums them for every reader.
+ANJU_LIVE_FIGURES_SECONDS = env.int("ANJU_LIVE_FIGURES_SECONDS", default=300)
 
 # --- Email --------------------------------------------------------------------------------
 

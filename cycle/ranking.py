@@ -147,7 +147,7 @@ def ranked_projects(as_of: AsOf) -> QuerySet:
         project=OuterRef("pk"), to_status=Status.ACCEPTED, at__gte=start, at__lt=as_of.moment
     )
     return (
-        Project.objects.alias(status_at=snapshots.status_then(as_of.moment))
+        Project.objects.alias(status_at=snapshots.status_of(as_of))
         .filter(
             Q(status_at__in=Project.ACTIVE_STATUSES)
             | (Q(status_at__in=Project.FINISHED_STATUSES) & Exists(accepted_in_month))

@@ -56,12 +56,14 @@ whole ledger), ``behind_schedule`` (project ids), ``satisfaction`` {``projects``
 """
 
 import datetime
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import (
     Avg,
@@ -80,6 +82,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from acceptance.models import AcceptanceDecision, Satisfaction, SurveyRound
 from projects.models import (
@@ -95,6 +98,7 @@ from surveys.models import ResidentRequest
 from .models import CountySnapshot, Finding, ProjectSnapshot
 from .periods import Month
 
+logger = logging.getLogger(__name__)
 Status = Project.Status
 RequestStatus = ResidentRequest.Status
 ANSWERED = (RequestStatus.ANSWERED, RequestStatus.CLOSED)
@@ -163,10 +167,23 @@ def status_then(moment: datetime.datetime, *, project: str = "pk"):
     )
 
 
+def status_of(as_of: AsOf, *, project: str = "pk"):
+    """A project's status at ``as_of``. While the month is under way (``as_of`` is now), its
+    ``status`` column: the transitions write both in one transaction, so they agree, and the
+    column is read without a subquery per row. For a month that is over, ``status_then`` its
+    end (NULL for a project still a draft then)."""
+    if not as_of.ended:
+        return F("status" if project == "pk" else f"{project}__status")
+    return status_then(as_of.moment, project=project)
+
+
 def projects_past_draft(as_of: AsOf) -> QuerySet:
-    """The projects that had left the draft by ``as_of`` (see the module's docstring)."""
-    return Project.objects.alias(status_then=status_then(as_of.moment)).filter(
-        status_then__isnull=False
+    """The projects that had left the draft by ``as_of`` (see the module's docstring),
+    with their status then as ``status_then``."""
+    return (
+        Project.objects.alias(status_then=status_of(as_of))
+        .filter(status_then__isnull=False)
+        .exclude(status_then=Status.DRAFT)
     )
 
 
@@ -181,7 +198,7 @@ def _ids(projects: QuerySet):
 def _project_rows(projects: QuerySet, as_of: AsOf) -> list[dict]:
     return list(
         Project.objects.filter(pk__in=_ids(projects))
-        .annotate(status_at=Coalesce(status_then(as_of.moment), Value(Status.DRAFT)))
+        .annotate(status_at=Coalesce(status_of(as_of), Value(Status.DRAFT)))
         .values(
             "pk",
             "name",
@@ -301,7 +318,7 @@ def late_projects(projects: QuerySet, as_of: AsOf) -> QuerySet:
     )
     return (
         Project.objects.filter(pk__in=_ids(projects))
-        .alias(status_at=status_then(as_of.moment))
+        .alias(status_at=status_of(as_of))
         .exclude(status_at__in=Project.FINISHED_STATUSES)
         .filter(Exists(late))
     )
@@ -544,13 +561,13 @@ def county_figures(projects: QuerySet, month, *, now=None) -> dict:
     ids = _ids(projects)
     by_status = dict(
         Project.objects.filter(pk__in=ids)
-        .annotate(status_at=status_then(moment))
+        .annotate(status_at=status_of(as_of))
         .order_by()
         .values("status_at")
         .annotate(n=Count("pk"))
         .values_list("status_at", "n")
     )
-    finished = Project.objects.filter(pk__in=ids).alias(status_at=status_then(moment))
+    finished = Project.objects.filter(pk__in=ids).alias(status_at=status_of(as_of))
     active = finished.filter(status_at__in=Project.ACTIVE_STATUSES)
     finished = finished.filter(status_at__in=Project.FINISHED_STATUSES)
     completion = (
@@ -602,7 +619,7 @@ def county_figures(projects: QuerySet, month, *, now=None) -> dict:
         "by_status": {s: by_status[s] for s in Status.values if by_status.get(s)},
         "percent_complete": None if mean is None else percent(mean * 100),
         "funds": _funds_figures(sources) if sources else NO_FUNDS,
-        "outputs": _county_outputs(projects, moment),
+        "outputs": _county_outputs(projects, as_of),
         "households_benefited": declared["households"] + merged["households"],
         "people_benefited": declared["people"] + merged["people"],
         "requests": _request_figures(requests),
@@ -616,13 +633,13 @@ def county_figures(projects: QuerySet, month, *, now=None) -> dict:
     }
 
 
-def _county_outputs(projects: QuerySet, moment: datetime.datetime) -> dict:
+def _county_outputs(projects: QuerySet, as_of: AsOf) -> dict:
     """Per catalogue kind that has task items: its place in the catalogue, names and unit, the
     quantities planned and completed, and the same by batch. One query."""
     finished = Q(status_at__in=Project.FINISHED_STATUSES)
     rows = (
         TaskItem.objects.filter(project__in=_ids(projects))
-        .annotate(status_at=status_then(moment, project="project"))
+        .annotate(status_at=status_of(as_of, project="project"))
         .order_by()
         .values(
             "kind__code",
@@ -665,6 +682,43 @@ def live_county_figures(month=None, *, now=None) -> dict:
     now = now or timezone.now()
     month = as_month(month) if month is not None else Month.current(timezone.localdate(now))
     return county_figures(projects_past_draft(AsOf.of(month, now)), month, now=now)
+
+
+def recent_county_figures(
+    month=None, *, max_age: int | None = None, refresh: bool = False
+) -> tuple[dict, datetime.datetime]:
+    """The county's figures of ``month`` (default: the current one) as they stood at most
+    ``max_age`` seconds ago (default ``settings.ANJU_LIVE_FIGURES_SECONDS``), and when they
+    were taken: read from the cache when recent enough, else summed now and kept there.
+
+    So the leader overview reads a snapshot whatever the size of the province, and is never
+    staler than ``max_age``; the ``cycle.refresh_figures`` task sums them ahead of readers.
+    ``refresh`` sums them now whatever the cache holds. ``max_age`` 0 never caches. With the
+    cache unreachable (Redis down) the figures are summed for each reader: slower, not lost.
+    """
+    now = timezone.now()
+    month = as_month(month) if month is not None else Month.current(timezone.localdate(now))
+    if max_age is None:
+        max_age = settings.ANJU_LIVE_FIGURES_SECONDS
+    key = f"anju:county-figures:{month.key}"
+    if max_age > 0 and not refresh:
+        kept = _cache_call(cache.get, key)
+        if kept and now - kept["at"] <= datetime.timedelta(seconds=max_age):
+            return kept["figures"], kept["at"]
+    figures = live_county_figures(month, now=now)
+    if max_age > 0:
+        # Kept twice as long as it is fresh, so the refresh task's next run finds it there.
+        _cache_call(cache.set, key, {"at": now, "figures": figures}, timeout=2 * max_age)
+    return figures, now
+
+
+def _cache_call(method, *args, **kwargs):
+    """A cache read or write that gives up (None) when the cache is unreachable."""
+    try:
+        return method(*args, **kwargs)
+    except (RedisError, OSError):
+        logger.warning("The cache is unreachable: the county's figures are summed afresh.")
+        return None
 
 
 def live_figures(month=None, *, projects: QuerySet | None = None, now=None) -> dict:

@@ -14,7 +14,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from . import jobs
+from . import jobs, snapshots
 from .periods import Month, Quarter
 
 RELIABLE = {
@@ -71,3 +71,12 @@ def daily(period: str | None = None) -> dict:
     run = jobs.daily(day)
     caught_up = jobs.catch_up(today) if day == today else []
     return {**_summary(run), "caught_up": [f"{r.job} {r.period}" for r in caught_up]}
+
+
+@shared_task(name="cycle.refresh_figures", ignore_result=True)
+def refresh_figures() -> dict:
+    """Sum the current month's county figures and keep them for the leader overview
+    (``snapshots.recent_county_figures``), so no reader waits for them. Beat runs it every
+    five minutes; a run missed costs nothing but one reader summing them."""
+    figures, at = snapshots.recent_county_figures(refresh=True)
+    return {"at": at.isoformat(), "projects": figures["projects"]}

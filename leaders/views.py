@@ -91,6 +91,15 @@ def _county(period: Period) -> dict:
     return _of_month(CountySnapshot, "figures", period)
 
 
+def _overview_figures(period: Period) -> tuple[dict, object]:
+    """The overview's county figures and when they were taken: for the current month, the
+    recent ones (at most ``ANJU_LIVE_FIGURES_SECONDS`` old, see
+    ``snapshots.recent_county_figures``); for a past month, its snapshot (None: at its close)."""
+    if period.is_live:
+        return snapshots.recent_county_figures(period.month)
+    return _county(period), None
+
+
 def _of_month(model, field: str, period: Period):
     """``field`` of the month's one ``model`` record (a snapshot, a report), or 404."""
     value = model.objects.filter(month=period.month.first).values_list(field, flat=True).first()
@@ -114,7 +123,7 @@ def _frozen(period: Period):
 @leaders_only
 def overview(request, month: Month | None = None):
     period = Period(month)
-    county = _county(period)
+    county, taken_at = _overview_figures(period)
     previous = (
         CountySnapshot.objects.filter(month=period.month.previous().first)
         .values_list("figures", flat=True)
@@ -153,6 +162,7 @@ def overview(request, month: Month | None = None):
     context = {
         **period.context(),
         "page_name": "overview",
+        "taken_at": taken_at,
         "months": months,
         "has_bulletin": has_bulletin,
         "projects_count": county["projects"],

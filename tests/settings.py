@@ -19,3 +19,6 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Every test reads the figures it has just written: none is kept in the cache between tests
+# (tests/test_leaders.py turns the cache on where it is the subject).
+ANJU_LIVE_FIGURES_SECONDS = 0

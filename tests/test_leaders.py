@@ -203,6 +203,60 @@ def test_charts_are_inline_svg_without_any_script_or_declaration():
     assert "施工中" in svg
 
 
+@pytest.fixture
+def kept_figures(settings):
+    """The current month's figures kept in the cache for five minutes, as in production."""
+    from django.core.cache import cache
+
+    settings.ANJU_LIVE_FIGURES_SECONDS = 300
+    key = f"anju:county-figures:{now_key()}"
+    cache.delete(key)
+    yield key
+    cache.delete(key)
+
+
+def test_the_live_overview_reads_recent_figures_from_the_cache(
+    leader_client, kept_figures, django_assert_num_queries
+):
+    from cycle.tasks import refresh_figures
+
+    grow(2)
+    first = leader_client.get("/leaders/")
+    assert first.context["projects_count"] == 2
+    taken_at = first.context["taken_at"]
+    assert 'id="taken-at"' in first.content.decode()
+
+    grow(1)
+    # Within five minutes the page reads what was summed: no sum is run again.
+    with django_assert_num_queries(AUTH + 3):
+        again = leader_client.get("/leaders/")
+    assert again.context["projects_count"] == 2 and again.context["taken_at"] == taken_at
+
+    refresh_figures.delay()  # beat's five-minute run sums them afresh
+    assert leader_client.get("/leaders/").context["projects_count"] == 3
+
+
+def test_stale_or_unreachable_cached_figures_are_summed_afresh(db, kept_figures, monkeypatch):
+    from django.core.cache import cache
+    from redis.exceptions import ConnectionError as RedisDown
+
+    grow(1)
+    figures, at = snapshots.recent_county_figures()
+    assert figures["projects"] == 1
+    grow(1)
+    old = at - datetime.timedelta(seconds=301)
+    cache.set(kept_figures, {"at": old, "figures": figures})
+    assert snapshots.recent_county_figures()[0]["projects"] == 2  # too old: summed again
+
+    def down(*args, **kwargs):
+        raise RedisDown("Connection refused")
+
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "set", down)
+    grow(1)
+    assert snapshots.recent_county_figures()[0]["projects"] == 3
+
+
 # --- The projects, the ranking and the inspection report of a month ------------------------
 
 

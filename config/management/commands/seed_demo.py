@@ -59,7 +59,7 @@ class Command(BaseCommand):
             final = demo.ensure_synthetic(
                 scale, progress=self._print_progress if verbosity >= 1 else None
             )
-            if final.total == 0:
+            if final.total == 0 and verbosity >= 1:
                 self.stdout.write(f"Synthetic neighbourhoods: all {scale} already exist.")
             made = project_demo.ensure_synthetic_projects(demo.synthetic_neighbourhoods())
             if verbosity >= 1 and made:
