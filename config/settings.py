@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "acceptance",
     "cycle",
     "leaders",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -204,6 +205,12 @@ ANJU_REQUEST_DUE_DAYS = env.int("ANJU_REQUEST_DUE_DAYS", default=7)
 #: Whether "basically satisfied" (基本满意) counts as satisfied at acceptance, as the national
 #: survey counts it; a round keeps the value it opened with.
 ANJU_BASICALLY_SATISFIED_COUNTS = env.bool("ANJU_BASICALLY_SATISFIED_COUNTS", default=True)
+#: Imports of registers from spreadsheets: the largest file, the most rows in one file, and the
+#: largest file checked and imported while the importer waits (larger ones go to Celery, with
+#: their progress shown).
+ANJU_IMPORT_MAX_BYTES = env.int("ANJU_IMPORT_MAX_BYTES", default=20 * 2**20)
+ANJU_IMPORT_MAX_ROWS = env.int("ANJU_IMPORT_MAX_ROWS", default=200_000)
+ANJU_IMPORT_INLINE_BYTES = env.int("ANJU_IMPORT_INLINE_BYTES", default=256 * 2**10)
 #: How old (in seconds) the current month's county figures on the leader overview may be: they
 #: are summed at most this often (and ahead of readers by the ``cycle.refresh_figures`` task),
 #: so the page reads a snapshot whatever the number of projects. 0 sums them for every reader.

@@ -7,7 +7,7 @@ holds ``residents.view_personal_data``, and cannot be searched for without it.
 """
 
 import functools
-from collections import Counter
+from collections import Counter, defaultdict
 
 from django.apps import apps
 from django.contrib import admin
@@ -168,12 +168,47 @@ class ExcelCSV(CSV):
         return "\ufeff" + super().export_data(dataset, **kwargs)
 
 
+#: What other apps add to the registers' lists, so that the registers know nothing of them:
+#: buttons (``model → [tool(request) → (label, url) or None]``: the ``imports`` app's "Import")
+#: and listeners told of every export (``listener(request, model, rows, file_format,
+#: personal)``: the ``imports`` app's export log).
+CHANGELIST_TOOLS: dict[type, list] = defaultdict(list)
+EXPORT_LISTENERS: list = []
+
+
 class RegisterExportMixin(ExportMixin):
     """Export of a register to .xlsx or .csv, with the exporting user handed to the resource
-    (which masks personal data accordingly)."""
+    (which masks personal data accordingly); every export is told to ``EXPORT_LISTENERS``, and
+    the list shows the ``CHANGELIST_TOOLS`` of its model."""
 
     formats = [XLSX, ExcelCSV]
     export_form_class = ColumnLabelExportForm
+    change_list_template = "admin/residents/change_list_tools.html"
+
+    def changelist_view(self, request, extra_context=None):
+        tools = [tool(request) for tool in CHANGELIST_TOOLS[self.model]]
+        extra_context = {**(extra_context or {}), "extra_tools": [t for t in tools if t]}
+        return super().changelist_view(request, extra_context)
+
+    def get_data_for_export(self, request, queryset, **kwargs):
+        data = super().get_data_for_export(request, queryset, **kwargs)
+        request.anju_export_rows = len(data)
+        return data
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        exported = super().get_export_data(file_format, request, queryset, **kwargs)
+        personal = bool(getattr(self, "personal_fields", None)) and can_view_personal_data(
+            request.user
+        )
+        for listener in EXPORT_LISTENERS:
+            listener(
+                request=request,
+                model=self.model,
+                rows=getattr(request, "anju_export_rows", 0),
+                file_format=file_format.get_extension(),
+                personal=personal,
+            )
+        return exported
 
     def get_export_resource_kwargs(self, request, **kwargs):
         return {**super().get_export_resource_kwargs(request, **kwargs), "user": request.user}

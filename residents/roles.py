@@ -10,7 +10,7 @@ from fnmatch import fnmatchcase
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
 
-OUR_APPS = ("residents", "projects", "surveys", "acceptance", "cycle")
+OUR_APPS = ("residents", "projects", "surveys", "acceptance", "cycle", "imports")
 
 
 class Role(TextChoices):
@@ -37,6 +37,10 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.OFFICE: [
         *(f"{app}.*" for app in OUR_APPS),
         f"-{_ANSWERS}",
+        # The log of exports is written by the exports themselves, never by hand.
+        "-imports.add_exportlog",
+        "-imports.change_exportlog",
+        "-imports.delete_exportlog",
         # The schedule of the monthly cycle: seen, switched on and off, re-timed; adding or
         # removing its technical entries is left to an administrator.
         "django_celery_beat.view_*",
@@ -79,6 +83,9 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "cycle.*_dispatchline",
         "cycle.change_finding",
         "-cycle.view_jobrun",
+        # Imports of their neighbourhoods' registers (their own uploads).
+        "imports.add_importjob",
+        "imports.view_importjob",
     ],
     Role.VISITOR: [
         "residents.view_region",
@@ -99,10 +106,12 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "cycle.*_inspection",
         "cycle.*_finding",
         "-cycle.delete_*",
+        "-imports.*",
     ],
     Role.LEADER: [
         *_READ_EVERYTHING,
         "-residents.view_personal_data",
+        "-imports.*",
     ],
     Role.AUDITOR: [
         *_READ_EVERYTHING,

@@ -1,0 +1,232 @@
+"""Checking and importing a file: read, check every row in bulk, then write all or nothing.
+
+``check(job)`` is the dry run: it classifies each row (new, updated, unchanged, invalid),
+keeps a preview and writes the result report, and changes no register. ``apply(job)`` checks
+again (the registers may have changed since) and, only when no row is invalid, writes every
+new and changed record in one transaction with its change history: a file with one bad row
+changes nothing, and importing the same file twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import zipfile
+from xml.etree.ElementTree import ParseError
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import registers  # noqa: F401  (registers its kinds)
+from .kinds import KINDS, OUTCOMES, Kind, Row
+from .models import ImportJob
+from .sources import Limits, Rejected, open_table
+
+logger = logging.getLogger(__name__)
+
+#: Rows of each outcome kept for the preview (all invalid rows up to ``PREVIEW_INVALID``).
+PREVIEW_ROWS = 20
+PREVIEW_INVALID = 500
+#: How often (rows read) the job's progress is saved.
+PROGRESS_EVERY = 5000
+
+
+def limits() -> Limits:
+    return Limits(
+        max_bytes=settings.ANJU_IMPORT_MAX_BYTES,
+        max_rows=settings.ANJU_IMPORT_MAX_ROWS,
+        max_unpacked=settings.ANJU_IMPORT_MAX_BYTES * 20,
+    )
+
+
+def kind_of(job: ImportJob) -> Kind:
+    return KINDS[job.kind](job.uploaded_by)
+
+
+def check(job: ImportJob) -> ImportJob:
+    """The dry run: nothing is written but the job's findings."""
+    return _run(job, write=False)
+
+
+def apply(job: ImportJob, by) -> ImportJob:
+    """Check again and, when every row is valid, import."""
+    job.imported_by = by
+    return _run(job, write=True)
+
+
+def _run(job: ImportJob, *, write: bool) -> ImportJob:
+    kind = kind_of(job)
+    try:
+        rows = _read(job, kind)
+        _set(job, phase="checking")
+        kind.prepare(rows)
+        for row in rows:
+            kind.check(row)
+    except Rejected as rejected:
+        return _finish(job, state=ImportJob.State.REJECTED, message=rejected.message)
+    counts = dict.fromkeys(OUTCOMES, 0)
+    for row in rows:
+        counts[row.outcome] += 1
+    job.counts = counts
+    job.preview = _preview(kind, rows)
+    job.checked_at = timezone.now()
+    _save_report(job, kind, rows)
+    if counts["invalid"]:
+        return _finish(
+            job,
+            state=ImportJob.State.INVALID,
+            message=_(
+                "%(n)s rows are invalid: nothing was imported. Correct them and upload the "
+                "file again."
+            )
+            % {"n": counts["invalid"]},
+        )
+    if not write:
+        return _finish(job, state=ImportJob.State.CHECKED, message="")
+    new = [row for row in rows if row.outcome == "new"]
+    updated = [row for row in rows if row.outcome == "updated"]
+    _set(job, phase="writing")
+    try:
+        with transaction.atomic():
+            kind.write(new, updated, file_name=job.file_name)
+    except IntegrityError:
+        logger.warning("Import %s met a concurrent change and was rolled back.", job.pk)
+        return _finish(
+            job,
+            state=ImportJob.State.FAILED,
+            message=_(
+                "The register changed while the file was being imported: nothing was "
+                "imported. Check the file again and import it."
+            ),
+        )
+    job.imported_at = timezone.now()
+    _save_report(job, kind, rows)
+    return _finish(
+        job,
+        state=ImportJob.State.DONE,
+        message=_("%(new)s new and %(updated)s updated records imported; %(unchanged)s unchanged.")
+        % counts,
+    )
+
+
+def _read(job: ImportJob, kind: Kind) -> list[Row]:
+    _set(job, phase="reading", rows_read=0)
+    with job.file.open("rb") as upload:
+        table = open_table(upload, name=job.file_name, limits=limits(), sheet_names=(kind.sheet,))
+        positions = _columns(kind, table.headers)
+        rows = []
+        try:
+            for number, values in table.rows:
+                cells = {
+                    key: values[index] if index < len(values) else None
+                    for key, index in positions.items()
+                }
+                rows.append(Row(number=number, cells=cells))
+                if len(rows) % PROGRESS_EVERY == 0:
+                    _set(job, rows_read=len(rows))
+        except (zipfile.BadZipFile, ParseError, KeyError, EOFError, OSError) as error:
+            raise Rejected(_("The file is not a readable .xlsx workbook.")) from error
+    if not rows:
+        raise Rejected(_("The file has no rows under its headings."))
+    _set(job, rows_read=len(rows))
+    return rows
+
+
+def _columns(kind: Kind, headers: list[str]) -> dict[str, int]:
+    """Which position holds each of the kind's columns; a missing required column refuses the
+    file. Other columns are not read."""
+    positions = {}
+    for column in kind.columns:
+        names = {name.casefold() for name in column.names()}
+        for index, header in enumerate(headers):
+            if header.casefold() in names:
+                positions[column.key] = index
+                break
+    missing = [
+        column.header for column in kind.columns if column.required and column.key not in positions
+    ]
+    if missing:
+        raise Rejected(
+            _(
+                "The sheet lacks the column(s) %(missing)s. Download the template to see the "
+                "headings expected."
+            )
+            % {"missing": "、".join(missing)}
+        )
+    return positions
+
+
+def _preview(kind: Kind, rows: list[Row]) -> dict:
+    shown = {outcome: [] for outcome in OUTCOMES}
+    for row in rows:
+        limit = PREVIEW_INVALID if row.outcome == "invalid" else PREVIEW_ROWS
+        if len(shown[row.outcome]) < limit:
+            shown[row.outcome].append(
+                {
+                    "row": row.number,
+                    "cells": [str(cell) for cell in kind.shown(row)],
+                    "errors": row.errors,
+                    "changed": [
+                        str(kind.model._meta.get_field(name).verbose_name) for name in row.changed
+                    ],
+                }
+            )
+    return {"headers": [column.header for column in kind.columns], "rows": shown}
+
+
+def _save_report(job: ImportJob, kind: Kind, rows: list[Row]) -> None:
+    """The result of every row as an .xlsx: its number, outcome, what changed and the errors,
+    with the columns that locate the record (no personal data)."""
+    from openpyxl import Workbook
+
+    from residents.resources import FORMULA_STARTS
+
+    def safe(value):
+        value = "" if value is None else value
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            return "'" + value
+        return value
+
+    located = [column for column in kind.columns if not column.personal]
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Result"))
+    sheet.append([_("Row"), _("Result"), *[c.header for c in located], _("Changed"), _("Errors")])
+    for row in rows:
+        sheet.append(
+            [
+                row.number,
+                str(OUTCOMES[row.outcome]),
+                *[safe(row.cells.get(c.key)) for c in located],
+                safe(
+                    "、".join(str(kind.model._meta.get_field(n).verbose_name) for n in row.changed)
+                ),
+                safe(
+                    "；".join(
+                        f"{header}: {message}" if header else message
+                        for header, message in row.errors
+                    )
+                ),
+            ]
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    if job.report:
+        job.report.delete(save=False)
+    job.report.save(f"import-{job.pk}-result.xlsx", ContentFile(buffer.getvalue()), save=False)
+
+
+def _set(job: ImportJob, **fields) -> None:
+    for name, value in fields.items():
+        setattr(job, name, value)
+    ImportJob.objects.filter(pk=job.pk).update(**fields)
+
+
+def _finish(job: ImportJob, *, state: str, message: str) -> ImportJob:
+    job.state = state
+    job.message = message
+    job.phase = ""
+    job.save()
+    return job

@@ -1,0 +1,283 @@
+"""The registers' kinds of import: households (the big one), buildings, neighbourhoods."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from residents.models import Building, Household, Neighbourhood
+from residents.validators import validate_id_number, validate_phone
+
+from .kinds import Column, Kind, Row, choice, code_text, integer, register, text, validated
+
+BATCH = 2000
+
+
+def neighbourhood_key(community: str | None, name: str) -> tuple:
+    return (community or "", name)
+
+
+class NeighbourhoodLookup:
+    """The neighbourhoods a file names, read once: by name, and by community and name (a name
+    given twice in the county needs its community). Only those the user may write to."""
+
+    def __init__(self, user, names: set[str]):
+        rows = Neighbourhood.objects.visible_to(user)
+        self.by_name: dict[str, list[tuple[int, str]]] = {}
+        for pk, name, community in rows.filter(name__in=names).values_list(
+            "pk", "name", "community__name"
+        ):
+            self.by_name.setdefault(name, []).append((pk, community))
+
+    def find(self, row: Row, column_name: Column, column_community: Column, name, community):
+        """The id of the neighbourhood named, or None with the row's error added."""
+        found = self.by_name.get(name, [])
+        if community:
+            found = [(pk, c) for pk, c in found if c == community]
+        if not found:
+            row.fail(
+                column_name,
+                _("No neighbourhood “%(name)s”%(where)s that you may import into.")
+                % {"name": name, "where": _(" in %(c)s") % {"c": community} if community else ""},
+            )
+            return None
+        if len(found) > 1:
+            row.fail(
+                column_community,
+                _("Several neighbourhoods are called “%(name)s”: give the community.")
+                % {"name": name},
+            )
+            return None
+        return found[0][0]
+
+
+def log_entries(user, model, rows: list[Row], action: int, file_name: str) -> list[LogEntry]:
+    """One entry of the admin's change history per record written by the import, naming the
+    fields (never their values: the history holds no personal data)."""
+    content_type = ContentType.objects.get_for_model(model)
+    fields = {field.name: str(field.verbose_name) for field in model._meta.fields}
+    entries = []
+    for row in rows:
+        if action == ADDITION:
+            message = [{"added": {}}]
+        else:
+            message = [{"changed": {"fields": [fields.get(name, name) for name in row.changed]}}]
+        message.append({"imported": {"file": file_name, "row": row.number}})
+        entries.append(
+            LogEntry(
+                user_id=user.pk,
+                content_type_id=content_type.pk,
+                object_id=str(row.existing),
+                object_repr=row.repr[:200],
+                action_flag=action,
+                change_message=json.dumps(message, ensure_ascii=False),
+            )
+        )
+    return entries
+
+
+@register
+class Households(Kind):
+    code = "households"
+    label = gettext_lazy("Households")
+    model = Household
+    sheet = "住户"
+    columns = (
+        Column("community", "社区", gettext_lazy("community"), text(100), example="城关社区"),
+        Column(
+            "neighbourhood",
+            "小区",
+            gettext_lazy("neighbourhood"),
+            text(200),
+            required=True,
+            example="老物局小区",
+        ),
+        Column(
+            "building",
+            "楼栋号",
+            gettext_lazy("building number"),
+            code_text(20),
+            required=True,
+            example="1",
+        ),
+        Column("unit", "单元", gettext_lazy("unit"), integer(1, 99), default=1, example=1),
+        Column("floor", "楼层", gettext_lazy("floor"), integer(-5, 100), default=1, example=3),
+        Column("room", "房号", gettext_lazy("room"), code_text(10), required=True, example="301"),
+        Column(
+            "head_name",
+            "户主姓名",
+            gettext_lazy("head of household"),
+            text(50),
+            required=True,
+            example="张三",
+            personal=True,
+        ),
+        Column(
+            "phone",
+            "联系电话",
+            gettext_lazy("phone"),
+            validated(code_text(20), validate_phone),
+            default="",
+            example="13800000000",
+            personal=True,
+        ),
+        Column(
+            "id_number",
+            "身份证号",
+            gettext_lazy("ID number"),
+            validated(lambda v: code_text(18)(v).upper(), validate_id_number),
+            default="",
+            example="",
+            personal=True,
+        ),
+        Column("people", "人口", gettext_lazy("people"), integer(1, 50), default=1, example=3),
+        Column(
+            "elderly",
+            "60岁以上老人",
+            gettext_lazy("elderly members (60+)"),
+            integer(0, 50),
+            default=0,
+            example=1,
+        ),
+        Column(
+            "disabled",
+            "残疾人",
+            gettext_lazy("members with disabilities"),
+            integer(0, 50),
+            default=0,
+            example=0,
+        ),
+        Column(
+            "occupancy",
+            "居住情况",
+            gettext_lazy("occupancy"),
+            choice(Household.Occupancy),
+            default=Household.Occupancy.OWNER,
+            example="自住",
+        ),
+    )
+    #: The record's own fields set from the row (the others locate it).
+    FIELDS = (
+        "floor",
+        "head_name",
+        "phone",
+        "id_number",
+        "people",
+        "elderly",
+        "disabled",
+        "occupancy",
+    )
+
+    def prepare(self, rows: list[Row]) -> None:
+        names = {row.cells.get("neighbourhood") for row in rows} - {None}
+        self.neighbourhoods = NeighbourhoodLookup(self.user, {str(n) for n in names})
+        ids = {pk for found in self.neighbourhoods.by_name.values() for pk, _c in found}
+        self.buildings = {
+            (building.neighbourhood_id, building.number): building
+            for building in Building.objects.filter(neighbourhood__in=ids).only(
+                "pk", "neighbourhood_id", "number", "units", "floors"
+            )
+        }
+        self.existing = {
+            (one["building_id"], one["unit"], one["room"]): one
+            for one in Household.objects.filter(building__neighbourhood__in=ids).values(
+                "pk", "building_id", "unit", "room", *self.FIELDS
+            )
+        }
+        self.seen: dict[tuple, int] = {}
+        self.elderly_message = _constraint_message("residents_household_elderly_within_people")
+        self.disabled_message = _constraint_message("residents_household_disabled_within_people")
+
+    def check(self, row: Row) -> None:
+        values = self.parse(row)
+        neighbourhood = None
+        if "neighbourhood" in values:
+            neighbourhood = self.neighbourhoods.find(
+                row,
+                self.column("neighbourhood"),
+                self.column("community"),
+                values["neighbourhood"],
+                values.get("community"),
+            )
+        building = None
+        if neighbourhood is not None and "building" in values:
+            building = self.buildings.get((neighbourhood, values["building"]))
+            if building is None:
+                row.fail(
+                    self.column("building"),
+                    _("Building %(number)s is not registered in “%(name)s”.")
+                    % {"number": values["building"], "name": values["neighbourhood"]},
+                )
+        if building is not None:
+            unit, floor = values.get("unit"), values.get("floor")
+            if unit is not None and unit > building.units:
+                row.fail(
+                    self.column("unit"),
+                    _("Building %(number)s has only %(units)s units.")
+                    % {"number": building.number, "units": building.units},
+                )
+            if floor is not None and floor > building.floors:
+                row.fail(
+                    self.column("floor"),
+                    _("Building %(number)s has only %(floors)s floors.")
+                    % {"number": building.number, "floors": building.floors},
+                )
+        people = values.get("people")
+        if people is not None:
+            if (values.get("elderly") or 0) > people:
+                row.fail(self.column("elderly"), self.elderly_message)
+            if (values.get("disabled") or 0) > people:
+                row.fail(self.column("disabled"), self.disabled_message)
+        current = None
+        if building is not None and "room" in values and values.get("unit") is not None:
+            row.key = (building.pk, values["unit"], values["room"])
+            first = self.seen.setdefault(row.key, row.number)
+            if first != row.number:
+                row.fail(
+                    self.column("room"),
+                    _("The same address (building, unit, room) as row %(row)s.") % {"row": first},
+                )
+            current = self.existing.get(row.key)
+            row.existing = current["pk"] if current else None
+            row.repr = _("%(building)s, unit %(unit)s, room %(room)s") % {
+                "building": f"{values['neighbourhood']} {building.number}",
+                "unit": values["unit"],
+                "room": values["room"],
+            }
+        row.values = {name: values.get(name) for name in self.FIELDS}
+        self.compare(row, current)
+
+    def write(self, new: list[Row], updated: list[Row], *, file_name: str = "") -> None:
+        created = Household.objects.bulk_create(
+            [
+                Household(building_id=row.key[0], unit=row.key[1], room=row.key[2], **row.values)
+                for row in new
+            ],
+            batch_size=BATCH,
+        )
+        for row, household in zip(new, created, strict=True):
+            row.existing = household.pk
+        changed_fields = sorted({name for row in updated for name in row.changed})
+        if changed_fields:
+            Household.objects.bulk_update(
+                [Household(pk=row.existing, **row.values) for row in updated],
+                changed_fields,
+                batch_size=BATCH,
+            )
+        LogEntry.objects.bulk_create(
+            log_entries(self.user, Household, new, ADDITION, file_name)
+            + log_entries(self.user, Household, updated, CHANGE, file_name),
+            batch_size=BATCH,
+        )
+
+
+def _constraint_message(name: str) -> str:
+    for model in (Household, Building, Neighbourhood):
+        for constraint in model._meta.constraints:
+            if constraint.name == name:
+                return str(constraint.violation_error_message)
+    raise LookupError(name)

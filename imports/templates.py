@@ -1,0 +1,42 @@
+"""The template of each kind of import: an .xlsx whose first sheet has the headings (in
+Chinese, as the county's spreadsheets have them) and whose second sheet explains each column
+with an example. Only the first sheet is read when the file comes back."""
+
+import io
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from .kinds import Kind
+
+
+def template_workbook(kind: Kind) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = kind.sheet
+    sheet.append([column.header for column in kind.columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for index, column in enumerate(kind.columns, start=1):
+        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = max(
+            10, 2 * len(column.header) + 4
+        )
+    sheet.freeze_panes = "A2"
+    guide = workbook.create_sheet(_("How to fill in"))
+    guide.append([_("Column"), _("Required"), _("Example")])
+    for cell in guide[1]:
+        cell.font = Font(bold=True)
+    for column in kind.columns:
+        guide.append(
+            [
+                column.header,
+                _("yes") if column.required else _("no"),
+                "" if column.example is None else column.example,
+            ]
+        )
+    guide.column_dimensions["A"].width = 18
+    guide.column_dimensions["C"].width = 24
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

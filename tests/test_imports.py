@@ -1,0 +1,368 @@
+"""Importing the household register from real .xlsx and .csv files through the admin: the
+template, the check (a dry run), all-or-nothing, the second import that changes nothing, the
+guardrails against oversized, phantom-sized and broken files, scoping, the change history;
+and the log of exports."""
+
+import io
+import json
+import re
+import zipfile
+
+import pytest
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
+
+from imports.models import ExportLog, ImportJob
+from residents.models import Household
+from residents.roles import Role
+
+from .conftest import make_user
+
+HEADERS = [
+    "社区", "小区", "楼栋号", "单元", "楼层", "房号", "户主姓名", "联系电话", "身份证号",
+    "人口", "60岁以上老人", "残疾人", "居住情况",
+]  # fmt: skip
+
+
+def xlsx(rows, *, headers=HEADERS, sheet="住户") -> bytes:
+    workbook = Workbook()
+    worksheet = workbook.active
+    worksheet.title = sheet
+    worksheet.append(headers)
+    for row in rows:
+        worksheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def csv_bytes(rows, *, encoding="utf-8-sig") -> bytes:
+    lines = [",".join(HEADERS)] + [",".join("" if v is None else str(v) for v in r) for r in rows]
+    return ("\r\n".join(lines) + "\r\n").encode(encoding)
+
+
+def household(room, *, name="王五", phone="13900000001", building="1", people=3, **extra):
+    row = {
+        "社区": "城关社区", "小区": "桃园小区", "楼栋号": building, "单元": 1, "楼层": 2,
+        "房号": room, "户主姓名": name, "联系电话": phone, "身份证号": None, "人口": people,
+        "60岁以上老人": 1, "残疾人": 0, "居住情况": "自住",
+    }  # fmt: skip
+    row.update(extra)
+    return [row[h] for h in HEADERS]
+
+
+def upload(client, content: bytes, name="住户.xlsx", kind="households"):
+    response = client.post(
+        reverse("admin:imports_importjob_upload", args=[kind]),
+        {"file": _named(content, name)},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return ImportJob.objects.latest("pk")
+
+
+def _named(content, name):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content)
+
+
+def confirm(client, job):
+    response = client.post(reverse("admin:imports_importjob_import", args=[job.pk]))
+    assert response.status_code == 302
+    job.refresh_from_db()
+    return job
+
+
+@pytest.fixture
+def office(client, db):
+    user = make_user(Role.OFFICE)
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+def register_state():
+    return sorted(
+        Household.objects.values_list(
+            "building_id", "unit", "room", "head_name", "phone", "people", "elderly", "occupancy"
+        )
+    )
+
+
+# --- The template --------------------------------------------------------------------------
+
+
+def test_the_template_has_the_chinese_headings_and_a_guide(office):
+    response = office.get(reverse("admin:imports_importjob_template", args=["households"]))
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    assert workbook.sheetnames[0] == "住户"
+    assert [c.value for c in workbook["住户"][1]] == HEADERS
+    assert workbook["住户"].max_row == 1  # no example row to be imported by mistake
+    assert len(workbook.sheetnames) == 2
+
+
+def test_the_household_list_offers_the_import_to_those_who_may(office, registers):
+    html = office.get(reverse("admin:residents_household_changelist")).content.decode()
+    assert reverse("admin:imports_importjob_upload", args=["households"]) in html
+
+
+# --- A good file, twice ------------------------------------------------------------------------
+
+
+def test_a_good_file_is_checked_then_imported_and_a_second_time_changes_nothing(office, registers):
+    content = xlsx([household("201"), household("202", name="赵六", phone="0915-6321234")])
+    before = register_state()
+
+    job = upload(office, content)
+    assert job.state == ImportJob.State.CHECKED
+    assert job.counts == {"new": 2, "updated": 0, "unchanged": 0, "invalid": 0}
+    assert register_state() == before  # the check wrote nothing
+    page = office.get(reverse("admin:imports_importjob_change", args=[job.pk])).content.decode()
+    assert (
+        "Import: 2 new, 0 updated" in page or "导入：新增 2" in page or 'id="count-new">2' in page
+    )
+
+    job = confirm(office, job)
+    assert job.state == ImportJob.State.DONE, job.message
+    added = Household.objects.get(building=registers.a.building, room="202")
+    assert (added.head_name, added.phone, added.people, added.elderly) == (
+        "赵六",
+        "0915-6321234",
+        3,
+        1,
+    )
+    entries = LogEntry.objects.filter(object_id=str(added.pk), action_flag=ADDITION)
+    assert entries.count() == 1 and entries.get().user == office.user
+    assert "赵六" not in entries.get().change_message  # no personal data in the history
+
+    after_first = register_state()
+    again = upload(office, content)
+    assert again.counts == {"new": 0, "updated": 0, "unchanged": 2, "invalid": 0}
+    assert not again.importable
+    assert register_state() == after_first
+
+
+def test_a_changed_row_updates_its_household_and_says_what_changed(office, registers):
+    existing = registers.a.household  # 桃园小区 1-1-101
+    content = xlsx([household("101", name=existing.head_name, phone="13912349999")])
+
+    job = upload(office, content)
+    assert job.counts["updated"] == 1
+    assert job.preview["rows"]["updated"][0]["changed"]
+    job = confirm(office, job)
+
+    existing.refresh_from_db()
+    assert existing.phone == "13912349999"
+    change = LogEntry.objects.get(object_id=str(existing.pk), action_flag=CHANGE)
+    fields = json.loads(change.change_message)[0]["changed"]["fields"]
+    assert "13912349999" not in change.change_message and len(fields) >= 1
+
+
+def test_a_csv_file_in_gb18030_is_read_like_a_workbook(office, registers):
+    job = upload(office, csv_bytes([household("301")], encoding="gb18030"), name="住户.csv")
+    assert job.counts["new"] == 1, job.message
+
+
+# --- Bad rows: nothing is imported ------------------------------------------------------------
+
+
+def test_one_bad_row_imports_nothing_and_each_error_names_its_row_and_column(office, registers):
+    content = xlsx(
+        [
+            household("401"),
+            household("402", phone="12345"),  # a bad phone
+            household("403", building="99"),  # an unknown building
+            household("401", name="重复"),  # the same address as row 2
+            household("404", people=1, **{"60岁以上老人": 3}),  # more elderly than people
+            household("405", **{"小区": "不存在小区"}),
+        ]
+    )
+    before = register_state()
+
+    job = upload(office, content)
+
+    assert job.state == ImportJob.State.INVALID
+    assert job.counts == {"new": 1, "updated": 0, "unchanged": 0, "invalid": 5}
+    errors = {row["row"]: row["errors"] for row in job.preview["rows"]["invalid"]}
+    assert errors[3][0][0] == "联系电话"
+    assert errors[4][0][0] == "楼栋号" and "99" in errors[4][0][1]
+    assert errors[5][0][0] == "房号" and "2" in errors[5][0][1]
+    assert errors[6][0][0] == "60岁以上老人"
+    assert errors[7][0][0] == "小区"
+    assert not job.importable
+    assert confirm(office, job).state == ImportJob.State.INVALID  # a forced POST does nothing
+    assert register_state() == before
+    report = load_workbook(io.BytesIO(job.report.read()))
+    rows = list(report.active.iter_rows(values_only=True))
+    assert len(rows) == 1 + 6 and "联系电话" in rows[2][-1]
+    assert all("13900000001" not in str(cell) for row in rows for cell in row)  # no phones
+
+
+def test_missing_columns_refuse_the_file_and_name_them(office, registers):
+    job = upload(office, xlsx([["桃园小区", "1"]], headers=["小区", "楼栋号"]))
+    assert job.state == ImportJob.State.REJECTED
+    assert "房号" in job.message and "户主姓名" in job.message
+
+
+# --- Guardrails --------------------------------------------------------------------------------
+
+
+def test_a_file_over_the_size_cap_is_refused(office, registers, settings):
+    settings.ANJU_IMPORT_MAX_BYTES = 2000
+    job = upload(office, xlsx([household(str(n)) for n in range(200)]))
+    assert job.state == ImportJob.State.REJECTED and "MB" in job.message
+
+
+def test_a_file_over_the_row_cap_is_refused(office, registers, settings):
+    settings.ANJU_IMPORT_MAX_ROWS = 3
+    job = upload(office, xlsx([household(str(n)) for n in range(1, 6)]))
+    assert job.state == ImportJob.State.REJECTED and "3" in job.message
+
+
+def phantom(content: bytes, rows=1048576) -> bytes:
+    """The workbook with its sheet claiming ``rows`` rows (as some programs write it)."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                if "<dimension" in text:
+                    text = re.sub(
+                        r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:M{rows}"/>', text
+                    )
+                else:
+                    text = text.replace(
+                        "<sheetViews>", f'<dimension ref="A1:M{rows}"/><sheetViews>', 1
+                    )
+                data = text.encode()
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+def test_a_phantom_sized_sheet_is_refused_unread(office, registers):
+    job = upload(office, phantom(xlsx([household("501")])))
+    assert job.state == ImportJob.State.REJECTED
+    assert "1,048,576" in job.message
+    assert job.rows_read == 0  # refused from its declared size, no row read
+
+
+def test_a_decompression_bomb_is_refused_before_it_is_inflated(office, registers, settings):
+    settings.ANJU_IMPORT_MAX_BYTES = 100_000  # so the unpacked limit is 2 MB
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+        bomb.writestr("xl/worksheets/sheet1.xml", b"\0" * (50 * 2**20))
+    assert len(out.getvalue()) < 100_000
+    job = upload(office, out.getvalue())
+    assert job.state == ImportJob.State.REJECTED and "MB" in job.message
+
+
+@pytest.mark.parametrize(
+    "content, name",
+    [
+        (b"this is not a workbook", "住户.xlsx"),
+        (b"PK\x03\x04 broken zip", "住户.xlsx"),
+        ("小区,房号\n".encode("utf-16"), "住户.csv"),
+        (b"", "住户.csv"),
+    ],
+)
+def test_broken_files_are_refused_with_a_clear_message(office, registers, content, name):
+    job = upload(office, content, name=name) if content else None
+    if job is None:
+        response = office.post(
+            reverse("admin:imports_importjob_upload", args=["households"]),
+            {"file": _named(content, name)},
+        )
+        assert response.status_code == 200  # the form says the file is empty
+        return
+    assert job.state == ImportJob.State.REJECTED
+    assert job.message
+
+
+def test_other_kinds_of_file_are_refused_by_the_form(office, registers):
+    response = office.post(
+        reverse("admin:imports_importjob_upload", args=["households"]),
+        {"file": _named(b"MZ...", "住户.exe")},
+    )
+    assert response.status_code == 200 and not ImportJob.objects.exists()
+    assert ".xlsx" in response.content.decode()
+
+
+def test_formula_cells_are_written_harmless_in_the_result_report(office, registers):
+    job = upload(office, xlsx([household("601", building='=HYPERLINK("http://x")')]))
+    report = load_workbook(io.BytesIO(job.report.read()))
+    cells = [c for row in report.active.iter_rows(values_only=True) for c in row if c]
+    assert not any(str(c).startswith("=") for c in cells)
+
+
+# --- Large files: Celery, with progress --------------------------------------------------
+
+
+def test_a_large_file_is_checked_and_imported_by_the_task(office, registers, settings):
+    settings.ANJU_IMPORT_INLINE_BYTES = 0  # every file goes to Celery (in-process in tests)
+    job = upload(office, xlsx([household(str(700 + n)) for n in range(30)]))
+    assert job.state == ImportJob.State.CHECKED and job.rows_read == 30
+    job = confirm(office, job)
+    assert job.state == ImportJob.State.DONE
+    assert Household.objects.filter(room__startswith="7").count() == 30
+
+
+# --- Who may import what ----------------------------------------------------------------------
+
+
+def test_community_staff_import_only_into_their_own_neighbourhoods(client, registers):
+    staff = make_user(Role.COMMUNITY, communities=[registers.a.community])
+    client.force_login(staff)
+    content = xlsx([household("801"), household("802", **{"社区": "江南社区", "小区": "江南小区"})])
+    job = upload(client, content)
+    assert job.counts["invalid"] == 1 and job.counts["new"] == 1
+    assert job.preview["rows"]["invalid"][0]["errors"][0][0] == "小区"
+    # Their own uploads only; the office sees every one.
+    other = make_user(Role.COMMUNITY, communities=[registers.b.community])
+    client.force_login(other)
+    assert client.get(reverse("admin:imports_importjob_change", args=[job.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("role", [Role.LEADER, Role.INSPECTOR, Role.VISITOR, Role.AUDITOR])
+def test_roles_without_the_register_cannot_import(client, registers, role):
+    client.force_login(make_user(role))
+    response = client.get(reverse("admin:imports_importjob_upload", args=["households"]))
+    assert response.status_code in (302, 403)
+
+
+def test_the_preview_masks_personal_data_for_those_who_may_not_see_it(client, registers):
+    from django.contrib.auth.models import Permission
+
+    staff = make_user(Role.COMMUNITY, communities=[registers.a.community])
+    staff.groups.first().permissions.remove(Permission.objects.get(codename="view_personal_data"))
+    client.force_login(staff)
+    job = upload(client, xlsx([household("901", name="欧阳娜娜", phone="13912345678")]))
+    page = client.get(reverse("admin:imports_importjob_change", args=[job.pk])).content.decode()
+    assert "欧阳娜娜" not in page and "13912345678" not in page
+
+
+# --- Exports are logged -----------------------------------------------------------------------
+
+
+def test_every_export_is_logged_and_the_auditor_reads_the_log(office, registers, client):
+    response = office.post(
+        reverse("admin:residents_household_export"),
+        {
+            "format": "0",
+            "resource": "0",
+            **{f"householdresource_{f}": "on" for f in ("neighbourhood", "room", "phone")},
+        },
+    )
+    assert response.status_code == 200, response.content.decode()[:500]
+    log = ExportLog.objects.get()
+    assert log.user == office.user and log.rows == 3 and log.model == "residents.household"
+    assert log.file_format == "xlsx" and log.personal_data
+
+    auditor = make_user(Role.AUDITOR)
+    client.force_login(auditor)
+    page = client.get(reverse("admin:imports_exportlog_changelist"))
+    assert page.status_code == 200 and office.user.username in page.content.decode()
+    assert client.get(reverse("admin:imports_exportlog_add")).status_code == 403
