@@ -38,11 +38,13 @@ def wan(value) -> Decimal:
 
 
 def change(now, before) -> str | None:
-    """``now - before`` signed ("+3", "-1.5", "0"), or None when there is nothing before."""
+    """``now - before`` signed ("+3", "-1.5", "±0"), or None when there is nothing before."""
     if before is None or now is None:
         return None
     difference = Decimal(str(now)) - Decimal(str(before))
     text = plain(difference)
+    if not difference:
+        return "±0"
     return f"+{text}" if difference > 0 else text
 
 

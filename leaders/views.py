@@ -17,6 +17,7 @@ figures; every list is paginated and reads one page. Each page runs a fixed numb
 whatever the number of projects (pinned in ``tests/test_leaders.py``).
 """
 
+import datetime
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required, permission_required
@@ -251,6 +252,7 @@ def project_list(request, month: Month):
         rows = [{"pk": one.project_id, **one.figures} for one in page.object_list]
     for row in rows:
         row["stage"] = Status(row["status"]).label
+        row["arrived_wan"] = wan(row["funds"]["arrived"])
     context = {
         **period.context(),
         "page_name": "projects",
@@ -330,14 +332,22 @@ def inspections(request, month: Month | None = None):
         for code, counts in content["findings"]["by_category"].items()
         if counts["total"]
     ]
-    overdue = [
-        {
-            **item,
-            "category_label": Finding.Category(item["category"]).label,
-            "severity_label": Finding.Severity(item["severity"]).label,
-        }
-        for item in content["overdue"]["items"]
-    ]
+    overdue = []
+    today = timezone.localdate()
+    for item in content["overdue"]["items"]:
+        if period.is_live:
+            # The report counts to the month's end; so far, what is overdue is due before today.
+            deadline = datetime.date.fromisoformat(item["deadline"])
+            if deadline >= today:
+                continue
+            item = {**item, "days_overdue": (today - deadline).days}
+        overdue.append(
+            {
+                **item,
+                "category_label": Finding.Category(item["category"]).label,
+                "severity_label": Finding.Severity(item["severity"]).label,
+            }
+        )
     context = {
         **period.context(),
         "page_name": "inspections",
@@ -345,6 +355,7 @@ def inspections(request, month: Month | None = None):
         "severities": Finding.Severity.labels,
         "categories": categories,
         "overdue": overdue,
+        "overdue_count": len(overdue),
     }
     return render(request, "leaders/inspections.html", context)
 
@@ -417,6 +428,7 @@ def output_items(request, month: Month, code: str):
         }
     context = {
         **period.context(),
+        "described": any(row["description"] for row in rows),
         "kind": kind,
         "batch": batch,
         "batch_label": BATCHES[batch]["label"],
@@ -480,6 +492,7 @@ def funding_lines(request, month: Month):
         totals = {name: Decimal(summed.get(name, 0)) for name in ("planned", "arrived", "spent")}
     context = {
         **period.context(),
+        "described": any(row["description"] for row in rows),
         "source": source,
         "source_label": FundingLine.Source(source).label if source else None,
         "sources": FundingLine.Source.choices,
@@ -572,12 +585,20 @@ def milestone_timeline(milestones, today) -> dict:
                 "actual_title": f"{m.get_kind_display()} · {_('actual')} {actual or '—'}",
             }
         )
-    return {"rows": rows, "today_at": position(today)}
+    ticks, month = [], Month.of(first).next()
+    while month.first <= last:
+        ticks.append((position(month.first), month.first.strftime("%y-%m")))
+        month = month.next()
+    step = max(1, len(ticks) // 5)  # about five months named along the axis
+    return {"rows": rows, "today_at": position(today), "ticks": ticks[::step]}
 
 
 @leaders_only
 def project_detail(request, pk: int):
-    project = get_object_or_404(Project.objects.select_related("neighbourhood__community"), pk=pk)
+    project = get_object_or_404(
+        Project.objects.select_related("neighbourhood__community").exclude(status=Status.DRAFT),
+        pk=pk,
+    )
     today = timezone.localdate()
     visited, households = survey_rules.household_coverage(survey_rules.project_households(project))
     discussions = list(Discussion.objects.filter(project=project).order_by("held_on", "pk"))
@@ -605,8 +626,8 @@ def project_detail(request, pk: int):
         **_request_counts(today)
     )
     context = {
+        **Period(None).context(),
         "project": project,
-        "month": Month.current(today),
         "visited": visited,
         "households": households,
         "visited_percent": percent_of(visited, households),
@@ -616,6 +637,7 @@ def project_detail(request, pk: int):
         "timeline_chart": charts.timeline_chart(
             timeline["rows"],
             today_at=timeline["today_at"],
+            ticks=timeline["ticks"],
             labels={"title": _("Milestones, planned and actual"), "today": _("today")},
         )
         if milestones

@@ -160,7 +160,7 @@ def test_a_past_month_reads_its_snapshot_and_its_change_against_the_month_before
     assert not response.context["is_live"]
     assert response.context["projects_count"] == 3
     assert response.context["projects_change"] == "+1"
-    assert response.context["requests_change"]["open"] == "0"  # received now: in neither
+    assert response.context["requests_change"]["open"] == "±0"  # received now: in neither
     assert [m.key for m in response.context["months"]] == [current.key, last.key, before.key]
     assert leader_client.get(f"/leaders/{before.previous().key}/").status_code == 404
     assert leader_client.get(f"/leaders/{current.next().key}/").status_code == 404
@@ -189,6 +189,7 @@ def test_change_and_plain_figures():
     assert change("73.7", "70.2") == "+3.5"
     assert change(1, 2) == "-1"
     assert change(1, None) is None
+    assert change(2, 2) == "±0"
     assert plain("312.00") == "312"
     assert plain("12.50") == "12.5"
     assert percent_of(2, 3) == "66.7"
@@ -332,6 +333,29 @@ def test_the_inspection_report_page_reads_the_months_report(leader_client):
     assert live.status_code == 200 and live.context["is_live"]
 
 
+def test_the_live_inspection_report_counts_what_is_overdue_today(leader_client):
+    project = grow(1)[0]
+    today = timezone.localdate()
+    inspection = InspectionFactory(project=project, date=today - datetime.timedelta(days=10))
+    FindingFactory(inspection=inspection, deadline=today - datetime.timedelta(days=4))
+    FindingFactory(inspection=inspection, deadline=today + datetime.timedelta(days=1))
+    page = leader_client.get(f"/leaders/{now_key()}/inspections/")
+    assert [item["days_overdue"] for item in page.context["overdue"]] == [4]
+    assert page.context["overdue_count"] == 1
+
+
+def test_the_project_list_shows_money_in_ten_thousand_yuan_and_households(leader_client):
+    grow(1)  # 50,000 yuan arrived
+    row = leader_client.get(f"/leaders/{now_key()}/projects/").context["rows"][0]
+    assert str(row["arrived_wan"]) == "5.00"
+    assert row["households"] >= 0
+
+
+def test_a_draft_has_no_leader_page(leader_client):
+    draft = ProjectFactory()
+    assert leader_client.get(f"/leaders/projects/{draft.pk}/").status_code == 404
+
+
 # --- The records behind the figures -----------------------------------------------------------
 
 
@@ -427,8 +451,12 @@ def test_the_milestone_timeline_places_dates_and_judges_them():
     assert rows[0]["planned_at"] == 0 and rows[3]["planned_at"] == 100
     assert 0 < timeline["today_at"] < 100
     svg = charts.timeline_chart(
-        rows, today_at=timeline["today_at"], labels={"title": "t", "today": "今天"}
+        rows,
+        today_at=timeline["today_at"],
+        ticks=timeline["ticks"],
+        labels={"title": "t", "today": "今天"},
     )
+    assert timeline["ticks"][0][1] == "26-02"
     assert svg.count("<circle") == 4 + 2  # four plans, two done
     assert "今天" in svg and "<script" not in svg
 

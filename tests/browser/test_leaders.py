@@ -86,3 +86,17 @@ def test_a_leader_reads_the_overview_and_drills_into_a_figure(request, pages, sh
     assert "充电桩" in page.locator("main").inner_text()
     assert_fits_the_width(page)
     shoot(page, "phone-drill")
+
+    # From a record to its project's page: the milestones drawn on a timeline.
+    with page.expect_navigation():
+        page.locator("a[href^='/leaders/projects/']").first.click()
+    assert page.locator("svg.timeline-chart").is_visible()
+    assert_fits_the_width(page)
+    shoot(page, "phone-project")
+
+    # The month's ranking, from the leader pages' own navigation.
+    with page.expect_navigation():
+        page.locator("nav.pages a[href*='ranking']").click()
+    assert page.locator("table.ranking tbody tr").count() >= 1
+    assert_fits_the_width(page)
+    shoot(page, "phone-ranking")
