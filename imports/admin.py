@@ -195,7 +195,9 @@ class ImportJobAdmin(admin.ModelAdmin):
         if request.method != "POST":
             raise Http404
         with transaction.atomic():
-            job = get_object_or_404(self.get_queryset(request).select_for_update(), pk=pk)
+            job = get_object_or_404(
+                self.get_queryset(request).select_for_update(of=("self",)), pk=pk
+            )
             if job.uploaded_by_id != request.user.pk:
                 raise PermissionDenied
             if not job.importable:

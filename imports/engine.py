@@ -177,9 +177,14 @@ def _preview(kind: Kind, rows: list[Row]) -> dict:
     return {"headers": [column.header for column in kind.columns], "rows": shown}
 
 
+#: The outcomes the result report lists row by row (new and unchanged rows are counted).
+REPORTED = ("invalid", "updated")
+
+
 def _save_report(job: ImportJob, kind: Kind, rows: list[Row]) -> None:
-    """The result of every row as an .xlsx: its number, outcome, what changed and the errors,
-    with the columns that locate the record (no personal data)."""
+    """The result as an .xlsx: the counts, then every row that is invalid or changes a record,
+    with its number, what changed and the errors, and the columns that locate the record (no
+    personal data)."""
     from openpyxl import Workbook
 
     from residents.resources import FORMULA_STARTS
@@ -190,19 +195,28 @@ def _save_report(job: ImportJob, kind: Kind, rows: list[Row]) -> None:
             return "'" + value
         return value
 
+    def field_name(name):
+        return str(kind.model._meta.get_field(name).verbose_name)
+
     located = [column for column in kind.columns if not column.personal]
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Result"))
+    counts = dict.fromkeys(OUTCOMES, 0)
+    for row in rows:
+        counts[row.outcome] += 1
+    sheet.append([safe(job.file_name)])
+    sheet.append([f"{OUTCOMES[name]}: {count}" for name, count in counts.items()])
+    sheet.append([])
     sheet.append([_("Row"), _("Result"), *[c.header for c in located], _("Changed"), _("Errors")])
     for row in rows:
+        if row.outcome not in REPORTED:
+            continue
         sheet.append(
             [
                 row.number,
                 str(OUTCOMES[row.outcome]),
                 *[safe(row.cells.get(c.key)) for c in located],
-                safe(
-                    "、".join(str(kind.model._meta.get_field(n).verbose_name) for n in row.changed)
-                ),
+                safe("、".join(field_name(name) for name in row.changed)),
                 safe(
                     "；".join(
                         f"{header}: {message}" if header else message

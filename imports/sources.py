@@ -2,10 +2,12 @@
 
 Whatever is uploaded, reading it costs bounded time and memory: the file's size is capped;
 an .xlsx is checked as a zip archive first (its parts' uncompressed size is capped, so a
-decompression bomb is refused before anything is inflated), only the expected sheet is opened
-(read-only, streamed by openpyxl), a sheet that claims more rows than the cap is refused from
-its declared dimension without reading a row, and rows are streamed and counted, empty ones
-included, so a sheet padded with a million empty rows stops at the cap. A .csv is decoded as
+decompression bomb is refused before anything is inflated), only the expected sheet is read,
+and its extent is checked before it is loaded: a sheet that declares more rows than the cap is
+refused at once, and its rows and cells' references are scanned as it is inflated (a chunk at
+a time), so a stray cell a million rows down or a sheet padded with empty rows is refused in
+bounded memory. Then calamine (python-calamine, in Rust) reads it, ten times faster than
+openpyxl. A .csv is decoded as
 UTF-8 (with or without the byte-order mark Excel writes) or GB18030 (what Excel writes on a
 Chinese Windows), else refused.
 
@@ -16,6 +18,7 @@ import codecs
 import csv
 import datetime
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -98,42 +101,129 @@ def _size(upload) -> int:
 
 
 def _xlsx(upload, limits: Limits, sheet_names) -> Table:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
+    """The sheet read by calamine (python-calamine), once its extent is known to be within
+    bounds: calamine holds a sheet's whole range in memory, so a stray cell a million rows
+    down must be refused before it is loaded."""
+    from python_calamine import CalamineWorkbook
 
     _check_archive(upload, limits)
-    try:
-        workbook = openpyxl.load_workbook(upload, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise Rejected(_("The file is not a readable .xlsx workbook.")) from error
-    names = workbook.sheetnames
+    names, parts = _sheets(upload)
     chosen = next((n for n in names if n in sheet_names), names[0] if names else None)
     if chosen is None:
         raise Rejected(_("The workbook has no sheet."))
-    sheet = workbook[chosen]
-    claimed = sheet.max_row  # from the sheet's declared dimension, no row read
-    if claimed is not None and claimed - 1 > limits.max_rows:
-        raise Rejected(
-            _(
-                "The sheet “%(sheet)s” declares %(claimed)s rows; at most %(limit)s rows can be "
-                "imported at once. Split the file, or delete the empty rows below the data."
-            )
-            % {"sheet": chosen, "claimed": f"{claimed:,}", "limit": f"{limits.max_rows:,}"}
-        )
-    rows = sheet.iter_rows(values_only=True, max_col=limits.max_columns)
+    _check_extent(upload, parts.get(chosen), chosen, limits)
+    upload.seek(0)
     try:
+        workbook = CalamineWorkbook.from_filelike(upload)
+        rows = workbook.get_sheet_by_name(chosen).iter_rows()
         first = next(rows, None)
-    except Exception as error:  # openpyxl raises whatever the broken XML gives
+    except Exception as error:  # calamine raises its own errors for a broken workbook
         raise Rejected(_("The file is not a readable .xlsx workbook.")) from error
-    if first is None:
+    if first is None or not any(_cell(value) is not None for value in first):
         raise Rejected(_("The sheet “%(sheet)s” is empty.") % {"sheet": chosen})
-    headers = [_header(value) for value in first]
+    headers = [_header(_cell(value)) for value in first[: limits.max_columns]]
+    width = limits.max_columns
+    numbered = (
+        (number, [_cell(value) for value in values[:width]])
+        for number, values in enumerate(rows, start=2)
+    )
     return Table(
         headers=headers,
-        rows=_counted(_numbered(rows, start=2), limits, workbook=workbook),
+        rows=_counted(numbered, limits),
         sheet=chosen,
         ignored_sheets=[n for n in names if n != chosen],
     )
+
+
+_NS = {
+    "main": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "rel": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "pkg": "http://schemas.openxmlformats.org/package/2006/relationships",
+}
+
+
+def _sheets(upload) -> tuple[list[str], dict[str, str]]:
+    """The workbook's sheet names in order, and the archive part of each."""
+    from xml.etree import ElementTree
+
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+            rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError) as error:
+        raise Rejected(_("The file is not a readable .xlsx workbook.")) from error
+    targets = {
+        rel.get("Id"): rel.get("Target", "") for rel in rels.findall("pkg:Relationship", _NS)
+    }
+    names, parts = [], {}
+    for sheet in book.iter(f"{{{_NS['main']}}}sheet"):
+        name = sheet.get("name", "")
+        target = targets.get(sheet.get(f"{{{_NS['rel']}}}id"), "")
+        names.append(name)
+        parts[name] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return names, parts
+
+
+_ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"(\d+)\"")
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Z]{1,3})(\d+)\"")
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]*\d*:?([A-Z]{1,3})(\d+)\"")
+
+
+def _check_extent(upload, part: str | None, sheet: str, limits: Limits) -> None:
+    """Refuse a sheet whose extent (declared, or found by scanning its rows and cells'
+    references as it is inflated, a chunk at a time) exceeds the limits."""
+    if part is None:
+        raise Rejected(_("The file is not a readable .xlsx workbook."))
+    rows = last_row = last_column = 0
+    tail = b""
+    with zipfile.ZipFile(upload) as archive:
+        try:
+            stream = archive.open(part)
+        except KeyError as error:
+            raise Rejected(_("The file is not a readable .xlsx workbook.")) from error
+        with stream:
+            first = True
+            while chunk := stream.read(2**20):
+                text = tail + chunk
+                if first:
+                    declared = _DIMENSION.search(text)
+                    if declared and int(declared.group(2)) - 1 > limits.max_rows:
+                        _too_many(sheet, int(declared.group(2)), limits)
+                    first = False
+                # Count only the tags that end in this chunk; keep the rest for the next.
+                cut = text.rfind(b"<")
+                body, tail = text[:cut], text[cut:]
+                rows += len(_ROW.findall(body))
+                for match in _ROW_NUMBER.finditer(body):
+                    last_row = max(last_row, int(match.group(1)))
+                for match in _CELL_REF.finditer(body):
+                    last_row = max(last_row, int(match.group(2)))
+                    last_column = max(last_column, _column_number(match.group(1)))
+                if max(rows, last_row) - 1 > limits.max_rows:
+                    _too_many(sheet, max(rows, last_row), limits)
+    if last_column > 16384 or last_column > limits.max_columns * 100:
+        raise Rejected(
+            _("The sheet “%(sheet)s” reaches column %(n)s; a register has a few dozen at most.")
+            % {"sheet": sheet, "n": last_column}
+        )
+
+
+def _too_many(sheet: str, claimed: int, limits: Limits):
+    raise Rejected(
+        _(
+            "The sheet “%(sheet)s” declares %(claimed)s rows; at most %(limit)s rows can be "
+            "imported at once. Split the file, or delete the empty rows below the data."
+        )
+        % {"sheet": sheet, "claimed": f"{claimed:,}", "limit": f"{limits.max_rows:,}"}
+    )
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
 
 
 def _check_archive(upload, limits: Limits) -> None:
@@ -154,11 +244,6 @@ def _check_archive(upload, limits: Limits) -> None:
             )
             % {"size": megabytes(unpacked), "limit": megabytes(limits.max_unpacked)}
         )
-
-
-def _numbered(rows, *, start: int):
-    for number, values in enumerate(rows, start=start):
-        yield number, [_cell(value) for value in values]
 
 
 # --- .csv -------------------------------------------------------------------------------------
@@ -224,22 +309,18 @@ def _cell(value):
     return value
 
 
-def _counted(rows, limits: Limits, workbook=None):
+def _counted(rows, limits: Limits):
     """``rows`` without the fully empty ones, refused past ``limits.max_rows`` rows read
     (empty ones included)."""
-    try:
-        for read, (number, values) in enumerate(rows, start=1):
-            if read > limits.max_rows:
-                raise Rejected(
-                    ngettext(
-                        "The file has more than %(limit)s row; split it.",
-                        "The file has more than %(limit)s rows; split it.",
-                        limits.max_rows,
-                    )
-                    % {"limit": f"{limits.max_rows:,}"}
+    for read, (number, values) in enumerate(rows, start=1):
+        if read > limits.max_rows:
+            raise Rejected(
+                ngettext(
+                    "The file has more than %(limit)s row; split it.",
+                    "The file has more than %(limit)s rows; split it.",
+                    limits.max_rows,
                 )
-            if any(value is not None for value in values):
-                yield number, values
-    finally:
-        if workbook is not None:
-            workbook.close()
+                % {"limit": f"{limits.max_rows:,}"}
+            )
+        if any(value is not None for value in values):
+            yield number, values

@@ -196,7 +196,8 @@ def test_one_bad_row_imports_nothing_and_each_error_names_its_row_and_column(off
     assert register_state() == before
     report = load_workbook(io.BytesIO(job.report.read()))
     rows = list(report.active.iter_rows(values_only=True))
-    assert len(rows) == 1 + 6 and "联系电话" in rows[2][-1]
+    # The file, the counts, a blank line, the headings, then the five invalid rows.
+    assert len(rows) == 4 + 5 and "联系电话" in rows[4][-1]
     assert all("13900000001" not in str(cell) for row in rows for cell in row)  # no phones
 
 
@@ -248,6 +249,38 @@ def test_a_phantom_sized_sheet_is_refused_unread(office, registers):
     assert job.state == ImportJob.State.REJECTED
     assert "1,048,576" in job.message
     assert job.rows_read == 0  # refused from its declared size, no row read
+
+
+def without_dimension(content: bytes) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb"<dimension [^>]*/>", b"", data)
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("row, column", [(1048576, 13), (5, 16000)])
+def test_a_stray_cell_far_away_is_refused_before_the_sheet_is_loaded(
+    office, registers, row, column
+):
+    workbook = Workbook()
+    worksheet = workbook.active
+    worksheet.title = "住户"
+    worksheet.append(HEADERS)
+    worksheet.append(household("502"))
+    worksheet.cell(row=row, column=column, value="x")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    content = without_dimension(buffer.getvalue())  # its size found by scanning, not declared
+    assert b"<dimension" not in zipfile.ZipFile(io.BytesIO(content)).read(
+        "xl/worksheets/sheet1.xml"
+    )
+    job = upload(office, content)
+    assert job.state == ImportJob.State.REJECTED and job.rows_read == 0
 
 
 def test_a_decompression_bomb_is_refused_before_it_is_inflated(office, registers, settings):
