@@ -1,4 +1,4 @@
-"""The registers' kinds of import: households (the big one), buildings, neighbourhoods."""
+"""The registers' kinds of import: households (the big one) and buildings."""
 
 from __future__ import annotations
 
@@ -6,13 +6,25 @@ import json
 
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Max
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from residents.models import Building, Household, Neighbourhood
 from residents.validators import validate_id_number, validate_phone
 
-from .kinds import Column, Kind, Row, choice, code_text, integer, register, text, validated
+from .kinds import (
+    Column,
+    Kind,
+    Row,
+    choice,
+    code_text,
+    integer,
+    register,
+    text,
+    validated,
+    yes_no,
+)
 
 BATCH = 2000
 
@@ -281,3 +293,123 @@ def _constraint_message(name: str) -> str:
             if constraint.name == name:
                 return str(constraint.violation_error_message)
     raise LookupError(name)
+
+
+@register
+class Buildings(Kind):
+    code = "buildings"
+    label = gettext_lazy("Buildings")
+    model = Building
+    sheet = "楼栋"
+    columns = (
+        Column("community", "社区", gettext_lazy("community"), text(100), example="城关社区"),
+        Column(
+            "neighbourhood",
+            "小区",
+            gettext_lazy("neighbourhood"),
+            text(200),
+            required=True,
+            example="老物局小区",
+        ),
+        Column(
+            "number",
+            "楼栋号",
+            gettext_lazy("building number"),
+            code_text(20),
+            required=True,
+            example="1",
+        ),
+        Column("floors", "层数", gettext_lazy("floors"), integer(1, 100), default=1, example=6),
+        Column(
+            "units",
+            "单元数",
+            gettext_lazy("units (stairwells)"),
+            integer(1, 99),
+            default=1,
+            example=3,
+        ),
+        Column(
+            "has_elevator", "电梯", gettext_lazy("elevator"), yes_no, default=False, example="否"
+        ),
+    )
+    FIELDS = ("floors", "units", "has_elevator")
+
+    def prepare(self, rows: list[Row]) -> None:
+        names = {str(row.cells["neighbourhood"]) for row in rows if row.cells.get("neighbourhood")}
+        self.neighbourhoods = NeighbourhoodLookup(self.user, names)
+        ids = {pk for found in self.neighbourhoods.by_name.values() for pk, _c in found}
+        self.existing = {
+            (one["neighbourhood_id"], one["number"]): one
+            for one in Building.objects.filter(neighbourhood__in=ids).values(
+                "pk", "neighbourhood_id", "number", *self.FIELDS
+            )
+        }
+        # The highest unit and floor each building's households use: a building cannot shrink
+        # below them.
+        self.used = {
+            one["building"]: one
+            for one in Household.objects.filter(building__neighbourhood__in=ids)
+            .values("building")
+            .annotate(unit=Max("unit"), floor=Max("floor"))
+            .order_by()
+        }
+        self.seen: dict[tuple, int] = {}
+
+    def check(self, row: Row) -> None:
+        values = self.parse(row)
+        current = None
+        if "neighbourhood" in values:
+            neighbourhood = self.neighbourhoods.find(
+                row,
+                self.column("neighbourhood"),
+                self.column("community"),
+                values["neighbourhood"],
+                values.get("community"),
+            )
+            if neighbourhood is not None and "number" in values:
+                row.key = (neighbourhood, values["number"])
+                first = self.seen.setdefault(row.key, row.number)
+                if first != row.number:
+                    row.fail(
+                        self.column("number"),
+                        _("The same building as row %(row)s.") % {"row": first},
+                    )
+                current = self.existing.get(row.key)
+                row.existing = current["pk"] if current else None
+                row.repr = f"{values['neighbourhood']} {values['number']}"
+        used = self.used.get(row.existing) if row.existing else None
+        if used:
+            if values.get("units") is not None and values["units"] < used["unit"]:
+                row.fail(
+                    self.column("units"),
+                    _("Households are registered in unit %(n)s of this building.")
+                    % {"n": used["unit"]},
+                )
+            if values.get("floors") is not None and values["floors"] < used["floor"]:
+                row.fail(
+                    self.column("floors"),
+                    _("Households are registered on floor %(n)s of this building.")
+                    % {"n": used["floor"]},
+                )
+        row.values = {name: values.get(name) for name in self.FIELDS}
+        self.compare(row, current)
+
+    def write(self, new: list[Row], updated: list[Row], *, file_name: str = "") -> None:
+        created = Building.objects.bulk_create(
+            [Building(neighbourhood_id=row.key[0], number=row.key[1], **row.values) for row in new],
+            batch_size=BATCH,
+        )
+        for row, building in zip(new, created, strict=True):
+            row.existing = building.pk
+        changed_fields = sorted({name for row in updated for name in row.changed})
+        if changed_fields:
+            Building.objects.bulk_update(
+                [Building(pk=row.existing, **row.values) for row in updated],
+                changed_fields,
+                batch_size=BATCH,
+            )
+        LogEntry.objects.bulk_create(
+            log_entries(self.user, Building, new, ADDITION, file_name)
+            + log_entries(self.user, Building, updated, CHANGE, file_name),
+            batch_size=BATCH,
+        )

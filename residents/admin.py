@@ -176,19 +176,24 @@ CHANGELIST_TOOLS: dict[type, list] = defaultdict(list)
 EXPORT_LISTENERS: list = []
 
 
-class RegisterExportMixin(ExportMixin):
-    """Export of a register to .xlsx or .csv, with the exporting user handed to the resource
-    (which masks personal data accordingly); every export is told to ``EXPORT_LISTENERS``, and
-    the list shows the ``CHANGELIST_TOOLS`` of its model."""
+class RegisterToolsMixin:
+    """A register's list showing the ``CHANGELIST_TOOLS`` of its model."""
 
-    formats = [XLSX, ExcelCSV]
-    export_form_class = ColumnLabelExportForm
     change_list_template = "admin/residents/change_list_tools.html"
 
     def changelist_view(self, request, extra_context=None):
         tools = [tool(request) for tool in CHANGELIST_TOOLS[self.model]]
         extra_context = {**(extra_context or {}), "extra_tools": [t for t in tools if t]}
         return super().changelist_view(request, extra_context)
+
+
+class RegisterExportMixin(RegisterToolsMixin, ExportMixin):
+    """Export of a register to .xlsx or .csv, with the exporting user handed to the resource
+    (which masks personal data accordingly); every export is told to ``EXPORT_LISTENERS``, and
+    the list shows the ``CHANGELIST_TOOLS`` of its model."""
+
+    formats = [XLSX, ExcelCSV]
+    export_form_class = ColumnLabelExportForm
 
     def get_data_for_export(self, request, queryset, **kwargs):
         data = super().get_data_for_export(request, queryset, **kwargs)
@@ -542,7 +547,7 @@ class HouseholdInline(PersonalDataMixin, AnjuTabularInline):
 
 
 @admin.register(Building)
-class BuildingAdmin(ScopedModelAdmin):
+class BuildingAdmin(RegisterToolsMixin, ScopedModelAdmin):
     list_display = [
         "number",
         "neighbourhood",

@@ -399,3 +399,42 @@ def test_every_export_is_logged_and_the_auditor_reads_the_log(office, registers,
     page = client.get(reverse("admin:imports_exportlog_changelist"))
     assert page.status_code == 200 and office.user.username in page.content.decode()
     assert client.get(reverse("admin:imports_exportlog_add")).status_code == 403
+
+
+# --- Buildings -----------------------------------------------------------------------------------
+
+BUILDING_HEADERS = ["社区", "小区", "楼栋号", "层数", "单元数", "电梯"]
+
+
+def test_buildings_are_imported_and_cannot_shrink_below_their_households(office, registers):
+    html = office.get(reverse("admin:residents_building_changelist")).content.decode()
+    assert reverse("admin:imports_importjob_upload", args=["buildings"]) in html
+    content = xlsx(
+        [
+            ["城关社区", "桃园小区", "2", 7, 3, "是"],  # new
+            ["城关社区", "桃园小区", "1", 6, 1, "否"],  # household 101 is in unit 1: fine
+            ["城关社区", "桃园小区", "2", 5, 2, "否"],  # the same building twice
+            ["城关社区", "桃园小区", "3", 5, 2, "也许"],  # not yes or no
+        ],
+        headers=BUILDING_HEADERS,
+        sheet="楼栋",
+    )
+    job = upload(office, content, name="楼栋.xlsx", kind="buildings")
+    errors = {row["row"]: row["errors"] for row in job.preview["rows"]["invalid"]}
+    assert set(errors) == {4, 5}
+    assert errors[5][0][0] == "电梯"
+
+    registers.a.building.refresh_from_db()
+    good = xlsx([["城关社区", "桃园小区", "2", 7, 3, "是"]], headers=BUILDING_HEADERS, sheet="楼栋")
+    job = confirm(office, upload(office, good, name="楼栋.xlsx", kind="buildings"))
+    assert job.state == ImportJob.State.DONE
+    added = registers.a.neighbourhood.buildings.get(number="2")
+    assert (added.floors, added.units, added.has_elevator) == (7, 3, True)
+
+    registers.a.household.floor = 5
+    registers.a.household.save()
+    shrink = xlsx(
+        [["城关社区", "桃园小区", "1", 4, 2, "否"]], headers=BUILDING_HEADERS, sheet="楼栋"
+    )
+    job = upload(office, shrink, name="楼栋.xlsx", kind="buildings")
+    assert job.preview["rows"]["invalid"][0]["errors"][0][0] == "层数"
