@@ -124,8 +124,7 @@ def child(rows_wanted: int) -> None:
             "居住情况",
         ]
     )
-    data = list(rows())
-    for row in data:
+    for row in rows():  # generated again for the floor: the import's memory is its own
         sheet.append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -164,7 +163,7 @@ def child(rows_wanted: int) -> None:
             "disabled, occupancy"
         )
         with cursor.connection.cursor().copy(f"COPY copy_floor ({columns}) FROM STDIN") as copy:
-            for r in data:
+            for r in rows():
                 copy.write_row(
                     (
                         buildings[(r[1], r[2])],

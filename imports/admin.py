@@ -21,7 +21,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from residents.admin import CHANGELIST_TOOLS, EXPORT_LISTENERS
-from residents.models import Building, Household
+from residents.models import Building, Household, Neighbourhood
 from residents.scoping import sees_every_neighbourhood
 
 from . import tasks
@@ -61,7 +61,11 @@ def log_export(*, request, model, rows, file_format, personal) -> None:
     )
 
 
-for _model, _code in ((Household, "households"), (Building, "buildings")):
+for _model, _code in (
+    (Household, "households"),
+    (Building, "buildings"),
+    (Neighbourhood, "neighbourhoods"),
+):
     CHANGELIST_TOOLS[_model].append(import_button(_code))
 EXPORT_LISTENERS.append(log_export)
 

@@ -1,24 +1,28 @@
-"""The registers' kinds of import: households (the big one) and buildings."""
+"""The registers' kinds of import: households (the big one), buildings and neighbourhoods."""
 
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from residents.models import Building, Household, Neighbourhood
 from residents.validators import validate_id_number, validate_phone
 
+from . import bulk
 from .kinds import (
     Column,
     Kind,
     Row,
     choice,
     code_text,
+    decimal,
     integer,
     register,
     text,
@@ -26,7 +30,7 @@ from .kinds import (
     yes_no,
 )
 
-BATCH = 2000
+BATCH = bulk.BATCH
 
 
 def neighbourhood_key(community: str | None, name: str) -> tuple:
@@ -67,11 +71,13 @@ class NeighbourhoodLookup:
         return found[0][0]
 
 
-def log_entries(user, model, rows: list[Row], action: int, file_name: str) -> list[LogEntry]:
-    """One entry of the admin's change history per record written by the import, naming the
-    fields (never their values: the history holds no personal data)."""
+def log_entries(user, model, rows: list[Row], action: int, file_name: str) -> list[dict]:
+    """One entry of the admin's change history per record written by the import (as rows
+    for ``bulk.insert``), naming the fields (never their values: the history holds no
+    personal data)."""
     content_type = ContentType.objects.get_for_model(model)
     fields = {field.name: str(field.verbose_name) for field in model._meta.fields}
+    now = timezone.now()
     entries = []
     for row in rows:
         if action == ADDITION:
@@ -80,16 +86,25 @@ def log_entries(user, model, rows: list[Row], action: int, file_name: str) -> li
             message = [{"changed": {"fields": [fields.get(name, name) for name in row.changed]}}]
         message.append({"imported": {"file": file_name, "row": row.number}})
         entries.append(
-            LogEntry(
-                user_id=user.pk,
-                content_type_id=content_type.pk,
-                object_id=str(row.existing),
-                object_repr=row.repr[:200],
-                action_flag=action,
-                change_message=json.dumps(message, ensure_ascii=False),
-            )
+            {
+                "action_time": now,
+                "user_id": user.pk,
+                "content_type_id": content_type.pk,
+                "object_id": str(row.existing),
+                "object_repr": row.repr[:200],
+                "action_flag": action,
+                "change_message": json.dumps(message, ensure_ascii=False),
+            }
         )
     return entries
+
+
+def write_history(user, model, new: list[Row], updated: list[Row], file_name: str) -> None:
+    bulk.insert(
+        LogEntry,
+        log_entries(user, model, new, ADDITION, file_name)
+        + log_entries(user, model, updated, CHANGE, file_name),
+    )
 
 
 @register
@@ -264,15 +279,22 @@ class Households(Kind):
         self.compare(row, current)
 
     def write(self, new: list[Row], updated: list[Row], *, file_name: str = "") -> None:
-        created = Household.objects.bulk_create(
+        bulk.insert(
+            Household,
             [
-                Household(building_id=row.key[0], unit=row.key[1], room=row.key[2], **row.values)
+                {"building_id": row.key[0], "unit": row.key[1], "room": row.key[2], **row.values}
                 for row in new
             ],
-            batch_size=BATCH,
         )
-        for row, household in zip(new, created, strict=True):
-            row.existing = household.pk
+        if new:  # the new households' ids, by their address, for their change history
+            ids = {
+                (building, unit, room): pk
+                for pk, building, unit, room in Household.objects.filter(
+                    building__in={row.key[0] for row in new}
+                ).values_list("pk", "building_id", "unit", "room")
+            }
+            for row in new:
+                row.existing = ids[row.key]
         changed_fields = sorted({name for row in updated for name in row.changed})
         if changed_fields:
             Household.objects.bulk_update(
@@ -280,11 +302,7 @@ class Households(Kind):
                 changed_fields,
                 batch_size=BATCH,
             )
-        LogEntry.objects.bulk_create(
-            log_entries(self.user, Household, new, ADDITION, file_name)
-            + log_entries(self.user, Household, updated, CHANGE, file_name),
-            batch_size=BATCH,
-        )
+        write_history(self.user, Household, new, updated, file_name)
 
 
 def _constraint_message(name: str) -> str:
@@ -408,8 +426,105 @@ class Buildings(Kind):
                 changed_fields,
                 batch_size=BATCH,
             )
-        LogEntry.objects.bulk_create(
-            log_entries(self.user, Building, new, ADDITION, file_name)
-            + log_entries(self.user, Building, updated, CHANGE, file_name),
+        write_history(self.user, Building, new, updated, file_name)
+
+
+@register
+class Neighbourhoods(Kind):
+    code = "neighbourhoods"
+    label = gettext_lazy("Neighbourhoods")
+    model = Neighbourhood
+    sheet = "小区"
+    columns = (
+        Column("community", "社区", gettext_lazy("community"), text(100), required=True,
+               example="城关社区"),
+        Column("name", "小区名称", gettext_lazy("name"), text(100), required=True,
+               example="老物局小区"),
+        Column("address", "地址", gettext_lazy("address"), text(200), default="",
+               example="城关镇西街12号"),
+        Column("year_built", "建成年份", gettext_lazy("year built"), integer(1900, 2100),
+               example=1995),
+        Column("housing_type", "房屋性质", gettext_lazy("housing type"),
+               choice(Neighbourhood.HousingType), default=Neighbourhood.HousingType.OTHER,
+               example="房改房"),
+        Column("building_count", "楼栋数", gettext_lazy("buildings (declared)"),
+               integer(0, 10_000), default=0, example=6),
+        Column("household_count", "户数", gettext_lazy("households (declared)"),
+               integer(0, 1_000_000), default=0, example=120),
+        Column("population", "人口", gettext_lazy("people (declared)"), integer(0, 10_000_000),
+               default=0, example=360),
+        Column("floor_area", "建筑面积（平方米）", gettext_lazy("floor area (m²)"), decimal(2),
+               default=Decimal("0.00"), example=8600),
+    )  # fmt: skip
+    FIELDS = (
+        "address",
+        "year_built",
+        "housing_type",
+        "building_count",
+        "household_count",
+        "population",
+        "floor_area",
+    )
+
+    def prepare(self, rows: list[Row]) -> None:
+        from residents.models import Region
+        from residents.scoping import community_scope, sees_every_neighbourhood
+
+        communities = Region.objects.filter(level=Region.Level.COMMUNITY)
+        if not sees_every_neighbourhood(self.user):
+            communities = communities.filter(community_scope(self.user))
+        self.communities: dict[str, list[int]] = {}
+        for pk, name in communities.values_list("pk", "name"):
+            self.communities.setdefault(name, []).append(pk)
+        self.existing = {
+            (one["community_id"], one["name"]): one
+            for one in Neighbourhood.objects.filter(
+                community__in=[pk for pks in self.communities.values() for pk in pks]
+            ).values("pk", "community_id", "name", *self.FIELDS)
+        }
+        self.seen: dict[tuple, int] = {}
+
+    def check(self, row: Row) -> None:
+        values = self.parse(row)
+        current = None
+        found = self.communities.get(values.get("community"), []) if "community" in values else []
+        if "community" in values and not found:
+            row.fail(
+                self.column("community"),
+                _("No community “%(name)s” that you may import into.")
+                % {"name": values["community"]},
+            )
+        elif len(found) > 1:
+            row.fail(
+                self.column("community"),
+                _("Several communities are called “%(name)s”.") % {"name": values["community"]},
+            )
+        elif found and "name" in values:
+            row.key = (found[0], values["name"])
+            first = self.seen.setdefault(row.key, row.number)
+            if first != row.number:
+                row.fail(
+                    self.column("name"),
+                    _("The same neighbourhood as row %(row)s.") % {"row": first},
+                )
+            current = self.existing.get(row.key)
+            row.existing = current["pk"] if current else None
+            row.repr = values["name"]
+        row.values = {name: values.get(name) for name in self.FIELDS}
+        self.compare(row, current)
+
+    def write(self, new: list[Row], updated: list[Row], *, file_name: str = "") -> None:
+        created = Neighbourhood.objects.bulk_create(
+            [Neighbourhood(community_id=row.key[0], name=row.key[1], **row.values) for row in new],
             batch_size=BATCH,
         )
+        for row, neighbourhood in zip(new, created, strict=True):
+            row.existing = neighbourhood.pk
+        changed_fields = sorted({name for row in updated for name in row.changed})
+        if changed_fields:
+            Neighbourhood.objects.bulk_update(
+                [Neighbourhood(pk=row.existing, **row.values) for row in updated],
+                changed_fields,
+                batch_size=BATCH,
+            )
+        write_history(self.user, Neighbourhood, new, updated, file_name)

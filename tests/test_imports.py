@@ -438,3 +438,51 @@ def test_buildings_are_imported_and_cannot_shrink_below_their_households(office,
     )
     job = upload(office, shrink, name="楼栋.xlsx", kind="buildings")
     assert job.preview["rows"]["invalid"][0]["errors"][0][0] == "层数"
+
+
+# --- Neighbourhoods -------------------------------------------------------------------------------
+
+NEIGHBOURHOOD_HEADERS = [
+    "社区", "小区名称", "地址", "建成年份", "房屋性质", "楼栋数", "户数", "人口",
+    "建筑面积（平方米）",
+]  # fmt: skip
+
+
+def test_neighbourhoods_are_imported_into_the_communities_one_may_write_to(client, registers):
+    from residents.models import Neighbourhood
+
+    staff = make_user(Role.COMMUNITY, communities=[registers.a.community])
+    client.force_login(staff)
+    content = xlsx(
+        [
+            ["城关社区", "新建小区", "西街1号", 1998, "房改房", 4, 96, 280, "5200.5"],
+            ["城关社区", "桃园小区", "东街2号", 1990, "商品房", 1, 1, 3, 800],  # an update
+            ["江南社区", "别人的小区", "", 2000, "其他", 1, 1, 1, 1],  # not theirs
+            ["城关社区", "年份不对小区", "", "九五年", "其他", 1, 1, 1, 1],
+        ],
+        headers=NEIGHBOURHOOD_HEADERS,
+        sheet="小区",
+    )
+    job = upload(client, content, name="小区.xlsx", kind="neighbourhoods")
+    errors = {row["row"]: row["errors"][0][0] for row in job.preview["rows"]["invalid"]}
+    assert errors == {4: "社区", 5: "建成年份"}
+    assert job.counts["new"] == 1 and job.counts["updated"] == 1
+
+    fixed = xlsx(
+        [
+            ["城关社区", "新建小区", "西街1号", 1998, "房改房", 4, 96, 280, "5200.5"],
+            ["城关社区", "桃园小区", "东街2号", 1990, "商品房", 1, 1, 3, 800],
+        ],
+        headers=NEIGHBOURHOOD_HEADERS,
+        sheet="小区",
+    )
+    job = confirm(client, upload(client, fixed, name="小区.xlsx", kind="neighbourhoods"))
+    assert job.state == ImportJob.State.DONE, job.message
+    made = Neighbourhood.objects.get(name="新建小区")
+    assert (made.community, made.household_count, str(made.floor_area)) == (
+        registers.a.community,
+        96,
+        "5200.50",
+    )
+    registers.a.neighbourhood.refresh_from_db()
+    assert registers.a.neighbourhood.housing_type == Neighbourhood.HousingType.COMMERCIAL
