@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from residents.admin import CHANGELIST_TOOLS, EXPORT_LISTENERS
 from residents.models import Building, Household, Neighbourhood
 from residents.scoping import sees_every_neighbourhood
+from surveys.models import Visit
 
 from . import tasks
 from .engine import KINDS
@@ -65,6 +66,7 @@ for _model, _code in (
     (Household, "households"),
     (Building, "buildings"),
     (Neighbourhood, "neighbourhoods"),
+    (Visit, "visits"),
 ):
     CHANGELIST_TOOLS[_model].append(import_button(_code))
 EXPORT_LISTENERS.append(log_export)

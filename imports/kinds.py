@@ -11,6 +11,7 @@ importing 100,000 rows costs a handful of queries, not one per row.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -93,19 +94,46 @@ def decimal(places: int = 2, minimum: Decimal | None = Decimal(0)):
 
 
 def choice(choices):
-    """One of ``choices`` (a TextChoices class), by its label in either language or its code."""
+    """One of ``choices`` (a TextChoices class), by its code or its label in Chinese or
+    English."""
+    names: dict[str, str] = {}
 
     def parse(value):
-        wanted = str(value).strip()
-        for code, label in choices.choices:
-            if wanted in (code, str(label)) or wanted == _label_in_chinese(label):
-                return code
-        raise CellError(
-            _("One of: %(choices)s.")
-            % {"choices": "、".join(str(label) for _code, label in choices.choices)}
-        )
+        if not names:  # built at the first cell: labels are translated when read
+            from django.utils import translation
+
+            for code, label in choices.choices:
+                names[code.casefold()] = code
+                for language in ("zh-hans", "en"):
+                    with translation.override(language):
+                        names[str(label).casefold()] = code
+        code = names.get(str(value).strip().casefold())
+        if code is None:
+            raise CellError(
+                _("One of: %(choices)s.")
+                % {"choices": "、".join(str(label) for _code, label in choices.choices)}
+            )
+        return code
 
     return parse
+
+
+def day(value):
+    """A date: a spreadsheet's date cell, or text as 2026-05-01, 2026/5/1 or 2026年5月1日."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    match = _DAY.match(str(value).strip())
+    if match:
+        try:
+            return datetime.date(*(int(part) for part in match.groups()))
+        except ValueError:
+            pass
+    raise CellError(_("A date such as 2026-05-01 is expected."))
+
+
+_DAY = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 
 
 def yes_no(value):
@@ -115,13 +143,6 @@ def yes_no(value):
     if wanted in ("否", "无", "没有", "no", "n", "false", "0"):
         return False
     raise CellError(_("是 or 否 (yes or no) is expected."))
-
-
-def _label_in_chinese(label) -> str:
-    from django.utils import translation
-
-    with translation.override("zh-hans"):
-        return str(label)
 
 
 def validated(parse, *validators):

@@ -98,6 +98,9 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "surveys.view_visit",
         "surveys.add_visit",
         "surveys.change_visit",
+        # Their visit sheets, imported (their own uploads).
+        "imports.add_importjob",
+        "imports.view_importjob",
     ],
     Role.INSPECTOR: [
         *_READ_EVERYTHING,

@@ -486,3 +486,63 @@ def test_neighbourhoods_are_imported_into_the_communities_one_may_write_to(clien
     )
     registers.a.neighbourhood.refresh_from_db()
     assert registers.a.neighbourhood.housing_type == Neighbourhood.HousingType.COMMERCIAL
+
+
+# --- Visit records --------------------------------------------------------------------------------
+
+VISIT_HEADERS = [
+    "社区", "小区", "楼栋号", "单元", "房号", "走访日期", "走访结果", "改造需求", "其他需求和意见",
+    "是否支持改造", "备注",
+]  # fmt: skip
+
+
+def test_visit_records_are_imported_with_their_needs_and_history(client, registers):
+    from surveys.models import Visit
+
+    from .factories import CatalogueKindFactory, VisitTeamFactory
+
+    CatalogueKindFactory(code="eco_parking", name_zh="生态停车位")
+    CatalogueKindFactory(code="charging_pile", name_zh="新能源汽车充电桩")
+    member = make_user(Role.VISITOR)
+    team = VisitTeamFactory(neighbourhoods=[registers.a.neighbourhood], members=[member])
+    client.force_login(member)
+    where = ["城关社区", "桃园小区", "1", 1]
+    first = [
+        *where,
+        "101",
+        "2026-05-01",
+        "Reached",
+        "生态停车位、新能源汽车充电桩",
+        "充电",
+        "是",
+        "",
+    ]
+    content = xlsx(
+        [
+            first,
+            [*where, "999", "2026/5/2", "Reached", "", "", "", ""],
+            [*where, "101", "2099-01-01", "Reached", "", "", "", ""],
+            [*where, "101", "2026年5月3日", "Reached", "游泳池", "", "", ""],
+        ],
+        headers=VISIT_HEADERS,
+        sheet="走访记录",
+    )
+    job = upload(client, content, name="走访.xlsx", kind="visits")
+    errors = {row["row"]: row["errors"][0][0] for row in job.preview["rows"]["invalid"]}
+    assert errors == {3: "房号", 4: "走访日期", 5: "改造需求"}
+
+    good = xlsx([first], headers=VISIT_HEADERS, sheet="走访记录")
+    job = confirm(client, upload(client, good, name="走访.xlsx", kind="visits"))
+    assert job.state == ImportJob.State.DONE, job.message
+    visit = Visit.objects.get(household=registers.a.household)
+    assert (visit.outcome, visit.team, visit.visitor, visit.supports_renovation) == (
+        Visit.Outcome.REACHED,
+        team,
+        member,
+        True,
+    )
+    assert set(visit.needs.values_list("code", flat=True)) == {"eco_parking", "charging_pile"}
+    assert visit.history.get().history_user == member
+
+    again = upload(client, good, name="走访.xlsx", kind="visits")
+    assert again.counts["unchanged"] == 1

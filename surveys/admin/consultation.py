@@ -31,6 +31,7 @@ from residents.admin import (
     CommunityListFilter,
     NeighbourhoodListFilter,
     PersonalDataMixin,
+    RegisterToolsMixin,
     ScopedModelAdmin,
 )
 from residents.masking import can_view_personal_data, mask_name, name_for, phone_for
@@ -122,7 +123,7 @@ class VisitForm(forms.ModelForm):
 
 
 @admin.register(Visit)
-class VisitAdmin(PersonalDataMixin, ScopedHistoryAdmin, ScopedModelAdmin):
+class VisitAdmin(RegisterToolsMixin, PersonalDataMixin, ScopedHistoryAdmin, ScopedModelAdmin):
     form = VisitForm
     personal_fields = {
         "head_of_household": "masked_head_of_household",
