@@ -20,6 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
+from projects.models import TaskItem
 from residents.admin import CHANGELIST_TOOLS, EXPORT_LISTENERS
 from residents.models import Building, Household, Neighbourhood
 from residents.scoping import sees_every_neighbourhood
@@ -67,6 +68,7 @@ for _model, _code in (
     (Building, "buildings"),
     (Neighbourhood, "neighbourhoods"),
     (Visit, "visits"),
+    (TaskItem, "task_items"),
 ):
     CHANGELIST_TOOLS[_model].append(import_button(_code))
 EXPORT_LISTENERS.append(log_export)

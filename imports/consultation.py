@@ -165,11 +165,13 @@ class Visits(Kind):
             row.existing = visit.pk
         changed = sorted({name for row in updated for name in row.changed} & fields)
         if changed:
+            # Whole records, so that their history rows are whole too.
+            visits = Visit.objects.in_bulk([row.existing for row in updated])
+            for row in updated:
+                for name in fields:
+                    setattr(visits[row.existing], name, row.values[name])
             bulk_update_with_history(
-                [
-                    Visit(pk=row.existing, **{name: row.values[name] for name in fields})
-                    for row in updated
-                ],
+                list(visits.values()),
                 Visit,
                 changed,
                 batch_size=BATCH,

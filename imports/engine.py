@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import consultation, registers  # noqa: F401  (they register their kinds)
+from . import consultation, registers, work  # noqa: F401  (they register their kinds)
 from .kinds import KINDS, OUTCOMES, Kind, Row
 from .models import ImportJob
 from .sources import Limits, Rejected, open_table

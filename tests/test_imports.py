@@ -546,3 +546,52 @@ def test_visit_records_are_imported_with_their_needs_and_history(client, registe
 
     again = upload(client, good, name="走访.xlsx", kind="visits")
     assert again.counts["unchanged"] == 1
+
+
+# --- Task items -----------------------------------------------------------------------------------
+
+TASK_HEADERS = ["项目名称", "改造内容", "说明", "计划数量", "已完成数量", "预算（元）", "负责人"]
+
+
+def test_task_items_are_imported_by_project_kind_and_description(office, registers):
+    from projects.models import TaskItem
+
+    from .factories import CatalogueKindFactory, ProjectFactory
+
+    project = ProjectFactory(neighbourhood=registers.a.neighbourhood, name="桃园小区改造")
+    CatalogueKindFactory(code="eco_parking", name_zh="生态停车位")
+    content = xlsx(
+        [
+            ["桃园小区改造", "生态停车位", "东侧", 20, 5, 160000, "李工"],
+            ["桃园小区改造", "eco_parking", "东侧", 20, 5, 160000, ""],  # the same item
+            ["没有的项目", "生态停车位", "", 1, 0, 0, ""],
+            ["桃园小区改造", "游泳池", "", 1, 0, 0, ""],
+            ["桃园小区改造", "生态停车位", "西侧", -3, 0, 0, ""],
+        ],
+        headers=TASK_HEADERS,
+        sheet="改造内容",
+    )
+    job = upload(office, content, name="改造内容.xlsx", kind="task_items")
+    errors = {row["row"]: row["errors"][0][0] for row in job.preview["rows"]["invalid"]}
+    assert errors == {3: "说明", 4: "项目名称", 5: "改造内容", 6: "计划数量"}
+
+    good = xlsx(
+        [["桃园小区改造", "生态停车位", "东侧", 20, 5, 160000, "李工"]],
+        headers=TASK_HEADERS,
+        sheet="改造内容",
+    )
+    job = confirm(office, upload(office, good, name="改造内容.xlsx", kind="task_items"))
+    assert job.state == ImportJob.State.DONE, job.message
+    item = TaskItem.objects.get(project=project)
+    assert (item.planned_quantity, item.completed_quantity, item.status) == (20, 5, "in_progress")
+
+    done = xlsx(
+        [["桃园小区改造", "生态停车位", "东侧", 20, 20, 160000, "李工"]],
+        headers=TASK_HEADERS,
+        sheet="改造内容",
+    )
+    job = confirm(office, upload(office, done, name="改造内容.xlsx", kind="task_items"))
+    item.refresh_from_db()
+    assert (item.completed_quantity, item.status) == (20, "done")
+    latest = item.history.first()
+    assert latest.project_id == project.pk and latest.history_user == office.user

@@ -17,6 +17,7 @@ from residents.admin import (
     AnjuModelAdmin,
     AnjuTabularInline,
     CommunityListFilter,
+    RegisterToolsMixin,
     ScopedModelAdmin,
 )
 
@@ -184,7 +185,7 @@ class ProjectFiguresMixin:
 
 
 @admin.register(TaskItem)
-class TaskItemAdmin(KindUnitMixin, ScopedHistoryAdmin, ScopedModelAdmin):
+class TaskItemAdmin(RegisterToolsMixin, KindUnitMixin, ScopedHistoryAdmin, ScopedModelAdmin):
     """Every task item the user may see, across projects: to follow one kind of work, or a
     community's, through the county."""
 
