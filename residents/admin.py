@@ -38,7 +38,7 @@ from .models import (
     VisitTeam,
     count_of,
 )
-from .resources import HouseholdResource, NeighbourhoodResource
+from .resources import BuildingResource, HouseholdResource, NeighbourhoodResource
 from .scoping import community_scope
 
 admin.site.site_header = _("Anju · old-neighbourhood renovation")
@@ -547,7 +547,8 @@ class HouseholdInline(PersonalDataMixin, AnjuTabularInline):
 
 
 @admin.register(Building)
-class BuildingAdmin(RegisterToolsMixin, ScopedModelAdmin):
+class BuildingAdmin(RegisterExportMixin, ScopedModelAdmin):
+    resource_classes = [BuildingResource]
     list_display = [
         "number",
         "neighbourhood",

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 
 from .masking import id_number_for, name_for, phone_for
-from .models import Household, Neighbourhood
+from .models import Building, Household, Neighbourhood
 
 #: Counts stay numbers in a spreadsheet, so they can be summed.
 NUMBER = widgets.IntegerWidget(coerce_to_string=False)
@@ -135,3 +135,21 @@ class HouseholdResource(UserAwareResource):
 
     def filter_export(self, queryset, **kwargs):
         return queryset.select_related("building__neighbourhood")
+
+
+class BuildingResource(UserAwareResource):
+    neighbourhood = fields.Field(attribute="neighbourhood__name", column_name=_("neighbourhood"))
+    number = fields.Field(attribute="number", column_name=_("building number"))
+    floors = fields.Field(attribute="floors", widget=NUMBER, column_name=_("floors"))
+    units = fields.Field(attribute="units", widget=NUMBER, column_name=_("units (stairwells)"))
+    has_elevator = fields.Field(column_name=_("elevator"))
+
+    class Meta:
+        model = Building
+        fields = export_order = ("neighbourhood", "number", "floors", "units", "has_elevator")
+
+    def dehydrate_has_elevator(self, obj):
+        return "是" if obj.has_elevator else "否"
+
+    def filter_export(self, queryset, **kwargs):
+        return queryset.select_related("neighbourhood")

@@ -595,3 +595,54 @@ def test_task_items_are_imported_by_project_kind_and_description(office, registe
     assert (item.completed_quantity, item.status) == (20, "done")
     latest = item.history.first()
     assert latest.project_id == project.pk and latest.history_user == office.user
+
+
+@pytest.mark.parametrize(
+    "model, resource, headings",
+    [
+        ("residents_building", "BuildingResource", ["小区", "楼号", "层数"]),
+        ("surveys_visit", "VisitResource", ["走访日期", "户主", "走访结果"]),
+        ("projects_taskitem", "TaskItemResource", ["改造项目", "任务类型", "计划工程量"]),
+    ],
+)
+def test_the_other_lists_export_with_chinese_headings_and_are_logged(
+    client, registers, model, resource, headings
+):
+    from imports.models import ExportLog
+    from projects.resources import TaskItemResource
+    from residents.resources import BuildingResource
+    from surveys.resources import VisitResource
+
+    from .factories import ProjectFactory, TaskItemFactory, VisitFactory
+
+    VisitFactory(household=registers.a.household)
+    TaskItemFactory(project=ProjectFactory(neighbourhood=registers.a.neighbourhood))
+    staff = make_user(Role.OFFICE)
+    client.force_login(staff)
+    resource_class = {
+        "BuildingResource": BuildingResource,
+        "VisitResource": VisitResource,
+        "TaskItemResource": TaskItemResource,
+    }[resource]
+    selected = {f"{resource.lower()}_{name}": "on" for name in resource_class.Meta.export_order}
+    response = client.post(
+        reverse(f"admin:{model}_export"), {"format": "0", "resource": "0", **selected}
+    )
+    assert response.status_code == 200, response.content.decode()[:500]
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    header = [cell.value for cell in sheet[1]]
+    for heading in headings:
+        assert any(heading in str(cell) for cell in header), (heading, header)
+    assert ExportLog.objects.get(user=staff).rows == sheet.max_row - 1 >= 1
+
+
+def test_an_exported_household_list_imports_back_unchanged(office, registers):
+    from residents.resources import HouseholdResource
+
+    selected = {f"householdresource_{name}": "on" for name in HouseholdResource.Meta.export_order}
+    exported = office.post(
+        reverse("admin:residents_household_export"), {"format": "0", "resource": "0", **selected}
+    ).content
+    job = upload(office, exported)
+    assert job.state == ImportJob.State.CHECKED, job.message
+    assert job.counts == {"new": 0, "updated": 0, "unchanged": 3, "invalid": 0}

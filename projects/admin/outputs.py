@@ -17,12 +17,13 @@ from residents.admin import (
     AnjuModelAdmin,
     AnjuTabularInline,
     CommunityListFilter,
-    RegisterToolsMixin,
+    RegisterExportMixin,
     ScopedModelAdmin,
 )
 
 from ..models import CatalogueKind, FundingLine, Project, TaskItem
 from ..outputs import funding_summary, output_summary
+from ..resources import TaskItemResource
 from .history import ScopedHistoryAdmin
 
 
@@ -185,7 +186,8 @@ class ProjectFiguresMixin:
 
 
 @admin.register(TaskItem)
-class TaskItemAdmin(RegisterToolsMixin, KindUnitMixin, ScopedHistoryAdmin, ScopedModelAdmin):
+class TaskItemAdmin(RegisterExportMixin, KindUnitMixin, ScopedHistoryAdmin, ScopedModelAdmin):
+    resource_classes = [TaskItemResource]
     """Every task item the user may see, across projects: to follow one kind of work, or a
     community's, through the county."""
 

@@ -31,7 +31,7 @@ from residents.admin import (
     CommunityListFilter,
     NeighbourhoodListFilter,
     PersonalDataMixin,
-    RegisterToolsMixin,
+    RegisterExportMixin,
     ScopedModelAdmin,
 )
 from residents.masking import can_view_personal_data, mask_name, name_for, phone_for
@@ -44,6 +44,7 @@ from residents.models import (
     VisitTeam,
     count_of,
 )
+from surveys.resources import VisitResource
 
 from .. import rules, services
 from ..models import Discussion, Visit
@@ -123,7 +124,8 @@ class VisitForm(forms.ModelForm):
 
 
 @admin.register(Visit)
-class VisitAdmin(RegisterToolsMixin, PersonalDataMixin, ScopedHistoryAdmin, ScopedModelAdmin):
+class VisitAdmin(RegisterExportMixin, PersonalDataMixin, ScopedHistoryAdmin, ScopedModelAdmin):
+    resource_classes = [VisitResource]
     form = VisitForm
     personal_fields = {
         "head_of_household": "masked_head_of_household",
