@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from projects.models import TaskItem
 from residents.admin import CHANGELIST_TOOLS, EXPORT_LISTENERS
-from residents.models import Building, Household, Neighbourhood
+from residents.models import Building, Household, Neighbourhood, Region
 from residents.scoping import sees_every_neighbourhood
 from surveys.models import Visit
 
@@ -69,6 +69,7 @@ for _model, _code in (
     (Neighbourhood, "neighbourhoods"),
     (Visit, "visits"),
     (TaskItem, "task_items"),
+    (Region, "regions"),
 ):
     CHANGELIST_TOOLS[_model].append(import_button(_code))
 EXPORT_LISTENERS.append(log_export)

@@ -1,4 +1,5 @@
-"""The registers' kinds of import: households (the big one), buildings and neighbourhoods."""
+"""The registers' kinds of import: households (the big one), buildings, neighbourhoods and
+regions."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from residents.models import Building, Household, Neighbourhood
+from residents.models import Building, Household, Neighbourhood, Region
 from residents.validators import validate_id_number, validate_phone
 
 from . import bulk
@@ -528,3 +529,104 @@ class Neighbourhoods(Kind):
                 batch_size=BATCH,
             )
         write_history(self.user, Neighbourhood, new, updated, file_name)
+
+
+@register
+class Regions(Kind):
+    """Towns (镇街) and communities (社区) under the county, by their parent's name and their
+    own. A parent is an existing region or one on an earlier row of the same file."""
+
+    code = "regions"
+    label = gettext_lazy("Regions")
+    sheet = "行政区划"
+    columns = (
+        Column("parent", "上级", gettext_lazy("parent region"), text(100), required=True,
+               example="石泉县"),
+        Column("name", "名称", gettext_lazy("name"), text(100), required=True, example="城关镇"),
+        Column("level", "级别", gettext_lazy("level"), choice(Region.Level), required=True,
+               example="镇（街道）"),
+        Column("code", "区划代码", gettext_lazy("administrative code"), code_text(12),
+               default="", example="610922100"),
+    )  # fmt: skip
+    model = Region
+    FIELDS = ("level", "code")
+    PARENT_LEVEL = {
+        Region.Level.TOWN: Region.Level.COUNTY,
+        Region.Level.COMMUNITY: Region.Level.TOWN,
+    }
+
+    def prepare(self, rows: list[Row]) -> None:
+        self.regions: dict[str, list[dict]] = {}
+        for one in Region.objects.values("pk", "name", "level", "parent_id", "code"):
+            self.regions.setdefault(one["name"], []).append(one)
+        self.codes = {
+            one["code"]: one["pk"] for ones in self.regions.values() for one in ones if one["code"]
+        }
+        self.in_file: dict[str, tuple[int, str]] = {}  # name → (row number, level)
+        self.file_codes: dict[str, int] = {}
+        self.seen: dict[tuple, int] = {}
+
+    def check(self, row: Row) -> None:
+        values = self.parse(row)
+        level, parent_name = values.get("level"), values.get("parent")
+        current = None
+        if level == Region.Level.COUNTY:
+            row.fail(
+                self.column("level"), _("Counties are not imported: only towns and communities.")
+            )
+        elif level and parent_name:
+            wanted = self.PARENT_LEVEL[level]
+            existing = [p for p in self.regions.get(parent_name, []) if p["level"] == wanted]
+            earlier = self.in_file.get(parent_name)
+            if len(existing) > 1:
+                row.fail(
+                    self.column("parent"),
+                    _("Several regions are called “%(name)s”.") % {"name": parent_name},
+                )
+            elif existing:
+                row.key = ("id", existing[0]["pk"], values.get("name"))
+            elif earlier and earlier[1] == wanted:
+                row.key = ("row", parent_name, values.get("name"))
+            else:
+                row.fail(
+                    self.column("parent"),
+                    _("No %(level)s called “%(name)s” (above this row or already registered).")
+                    % {"level": Region.Level(wanted).label, "name": parent_name},
+                )
+        if row.key and "name" in values:
+            first = self.seen.setdefault(row.key, row.number)
+            if first != row.number:
+                row.fail(self.column("name"), _("The same region as row %(row)s.") % {"row": first})
+            if row.key[0] == "id":
+                current = next(
+                    (
+                        one
+                        for one in self.regions.get(values["name"], [])
+                        if one["parent_id"] == row.key[1]
+                    ),
+                    None,
+                )
+            self.in_file.setdefault(values["name"], (row.number, level))
+            row.existing = current["pk"] if current else None
+            row.repr = values["name"]
+        code = values.get("code")
+        if code and self.codes.get(code, row.existing) != row.existing:
+            row.fail(self.column("code"), _("Another region has this code."))
+        elif code and self.file_codes.setdefault(code, row.number) != row.number:
+            row.fail(
+                self.column("code"),
+                _("The same code as row %(row)s.") % {"row": self.file_codes[code]},
+            )
+        row.values = {name: values.get(name) for name in self.FIELDS}
+        self.compare(row, current)
+
+    def write(self, new: list[Row], updated: list[Row], *, file_name: str = "") -> None:
+        created: dict[str, int] = {}
+        for row in sorted(new, key=lambda r: r.number):  # a parent is above its children
+            kind, parent, name = row.key
+            parent_id = parent if kind == "id" else created[parent]
+            region = Region.objects.create(parent_id=parent_id, name=name, **row.values)
+            created[name] = row.existing = region.pk
+        for row in updated:
+            Region.objects.filter(pk=row.existing).update(**row.values)
+        write_history(self.user, Region, new, updated, file_name)

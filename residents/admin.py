@@ -382,7 +382,7 @@ class NeighbourhoodListFilter(admin.SimpleListFilter):
 
 
 @admin.register(Region)
-class RegionAdmin(AnjuModelAdmin):
+class RegionAdmin(RegisterToolsMixin, AnjuModelAdmin):
     list_display = ["name", "level", "code", "parent"]
     list_filter = ["level"]
     list_select_related = ["parent"]

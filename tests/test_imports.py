@@ -646,3 +646,40 @@ def test_an_exported_household_list_imports_back_unchanged(office, registers):
     job = upload(office, exported)
     assert job.state == ImportJob.State.CHECKED, job.message
     assert job.counts == {"new": 0, "updated": 0, "unchanged": 3, "invalid": 0}
+
+
+# --- Regions --------------------------------------------------------------------------------------
+
+
+def test_towns_and_communities_are_imported_under_their_parents(office, county):
+    from residents.models import Region
+
+    content = xlsx(
+        [
+            ["石泉县", "城关镇", "town", "610922100"],
+            ["城关镇", "东关社区", "community", ""],  # its town is on the row above
+            ["不存在镇", "西关社区", "community", ""],
+            ["石泉县", "石泉县", "county", ""],
+            ["石泉县", "池河镇", "town", "610922100"],  # a code already on row 2
+        ],
+        headers=["上级", "名称", "级别", "区划代码"],
+        sheet="行政区划",
+    )
+    job = upload(office, content, name="区划.xlsx", kind="regions")
+    errors = {row["row"]: row["errors"][0][0] for row in job.preview["rows"]["invalid"]}
+    assert set(errors) == {4, 5, 6}
+
+    good = xlsx(
+        [["石泉县", "城关镇", "town", "610922100"], ["城关镇", "东关社区", "community", ""]],
+        headers=["上级", "名称", "级别", "区划代码"],
+        sheet="行政区划",
+    )
+    job = confirm(office, upload(office, good, name="区划.xlsx", kind="regions"))
+    assert job.state == ImportJob.State.DONE, job.message
+    community = Region.objects.get(name="东关社区")
+    assert (community.level, community.parent.name, community.parent.parent) == (
+        "community",
+        "城关镇",
+        county,
+    )
+    assert upload(office, good, name="区划.xlsx", kind="regions").counts["unchanged"] == 2
