@@ -239,8 +239,13 @@ def _set(job: ImportJob, **fields) -> None:
 
 
 def _finish(job: ImportJob, *, state: str, message: str) -> ImportJob:
+    """Record the outcome. The uploaded file (names, phones, ID numbers) is kept only while
+    it may still be imported: once imported, refused or found invalid it is deleted, and
+    the report (no personal data) stays."""
     job.state = state
     job.message = message
     job.phase = ""
+    if state != ImportJob.State.CHECKED and job.file:
+        job.file.delete(save=False)
     job.save()
     return job

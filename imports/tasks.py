@@ -38,7 +38,11 @@ def _run(job_id: int, step: str, by_id: int | None) -> str:
             engine.apply(job, get_user_model().objects.get(pk=by_id))
     except Exception:
         logger.exception("Import %s failed in its %s step.", job_id, step)
+        job.refresh_from_db()
+        if job.file:
+            job.file.delete(save=False)  # the personal data it holds is not kept
         ImportJob.objects.filter(pk=job_id).update(
+            file="",
             state=ImportJob.State.FAILED,
             phase="",
             message=_(

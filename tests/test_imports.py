@@ -137,6 +137,8 @@ def test_a_good_file_is_checked_then_imported_and_a_second_time_changes_nothing(
     assert entries.count() == 1 and entries.get().user == office.user
     assert "赵六" not in entries.get().change_message  # no personal data in the history
 
+    assert not job.file  # the uploaded file, with its personal data, is not kept
+    assert job.report  # the report is
     after_first = register_state()
     again = upload(office, content)
     assert again.counts == {"new": 0, "updated": 0, "unchanged": 2, "invalid": 0}
