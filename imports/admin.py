@@ -29,6 +29,7 @@ from surveys.models import Visit
 from . import tasks
 from .engine import KINDS
 from .forms import UploadForm
+from .kinds import OUTCOMES
 from .models import ExportLog, ImportJob
 from .templates import template_workbook
 
@@ -75,10 +76,21 @@ for _model, _code in (
 EXPORT_LISTENERS.append(log_export)
 
 
+class KindFilter(admin.SimpleListFilter):
+    title = _("register")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return [(code, kind.label) for code, kind in KINDS.items()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
 @admin.register(ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):
     list_display = ("file_name", "register", "state", "rows", "uploaded_by", "uploaded_at")
-    list_filter = ("state", "kind")
+    list_filter = ("state", KindFilter)
     date_hierarchy = "uploaded_at"
 
     def get_queryset(self, request):
@@ -100,7 +112,9 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("rows"))
     def rows(self, job):
-        return " · ".join(f"{name} {count}" for name, count in job.counts.items() if count)
+        return " · ".join(
+            f"{OUTCOMES[name]} {count}" for name, count in job.counts.items() if count
+        )
 
     def get_urls(self):
         own = [
@@ -197,6 +211,9 @@ class ImportJobAdmin(admin.ModelAdmin):
                 )
             ],
             "may_import": job.importable and job.uploaded_by_id == request.user.pk,
+            "may_upload": kind_class is not None
+            and request.user.has_perm("imports.add_importjob")
+            and kind_class(request.user).allowed(),
         }
         return TemplateResponse(request, "admin/imports/job.html", context)
 
@@ -235,8 +252,12 @@ class ImportJobAdmin(admin.ModelAdmin):
 class ExportLogAdmin(admin.ModelAdmin):
     """Every export of a list, read-only: for the auditor and the county office."""
 
-    list_display = ("at", "user", "model", "file_format", "rows", "personal_data")
-    list_filter = ("personal_data", "model", "file_format")
+    @admin.display(description=_("list"), ordering="model")
+    def list_name(self, log):
+        return log.list_name
+
+    list_display = ("at", "user", "list_name", "file_format", "rows", "personal_data")
+    list_filter = ("personal_data", "file_format")
     date_hierarchy = "at"
     search_fields = ("user__username", "model")
 

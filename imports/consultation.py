@@ -11,7 +11,19 @@ from projects.models import CatalogueKind
 from residents.models import Building, Household
 from surveys.models import Visit, VisitTeam
 
-from .kinds import Column, Kind, Row, choice, code_text, day, integer, register, text, yes_no
+from .kinds import (
+    Column,
+    Kind,
+    Row,
+    building_number,
+    choice,
+    code_text,
+    day,
+    integer,
+    register,
+    text,
+    yes_no,
+)
 from .registers import BATCH, NeighbourhoodLookup
 
 #: What separates the needs named in one cell.
@@ -19,32 +31,37 @@ NEEDS_SEPARATORS = ("、", "，", ",", ";", "；", "/")
 
 
 def needs_list(value) -> list[str]:
+    """The kinds of work named in one cell, separated by 、 , ; or /."""
     text_value = str(value)
     for separator in NEEDS_SEPARATORS[1:]:
         text_value = text_value.replace(separator, NEEDS_SEPARATORS[0])
     return [part.strip() for part in text_value.split(NEEDS_SEPARATORS[0]) if part.strip()]
 
 
+needs_list.hint = lambda: _("names of the catalogue's kinds of work, separated by 、")
+
+
 @register
 class Visits(Kind):
     code = "visits"
     label = gettext_lazy("Visits")
+    key_description = gettext_lazy("the household's address and the day of the visit")
     model = Visit
     sheet = "走访记录"
     columns = (
-        Column("community", "社区", gettext_lazy("community"), text(100), example="城关社区"),
+        Column("community", "社区", gettext_lazy("community"), text(100), example="老城社区"),
         Column("neighbourhood", "小区", gettext_lazy("neighbourhood"), text(200), required=True,
                example="老物局小区"),
-        Column("building", "楼栋号", gettext_lazy("building number"), code_text(20),
+        Column("building", "楼栋号", gettext_lazy("building number"), building_number,
                required=True, example="1"),
         Column("unit", "单元", gettext_lazy("unit"), integer(1, 99), default=1, example=1),
         Column("room", "房号", gettext_lazy("room"), code_text(10), required=True, example="301"),
         Column("visited_on", "走访日期", gettext_lazy("visited on"), day, required=True,
                example="2026-05-01"),
         Column("outcome", "走访结果", gettext_lazy("outcome"), choice(Visit.Outcome),
-               required=True, example="已走访"),
+               required=True, example="已走访到"),
         Column("needs", "改造需求", gettext_lazy("needs named"), needs_list, default=[],
-               example="停车位、充电桩"),
+               example="生态停车位、新能源汽车充电桩"),
         Column("needs_text", "其他需求和意见", gettext_lazy("other needs and opinions"),
                text(2000), default="", personal=True),
         Column("supports_renovation", "是否支持改造", gettext_lazy("supports renovation"),

@@ -9,6 +9,7 @@ changes nothing, and importing the same file twice changes nothing the second ti
 
 from __future__ import annotations
 
+import datetime
 import io
 import logging
 import zipfile
@@ -30,6 +31,8 @@ logger = logging.getLogger(__name__)
 #: Rows of each outcome kept for the preview (all invalid rows up to ``PREVIEW_INVALID``).
 PREVIEW_ROWS = 20
 PREVIEW_INVALID = 500
+#: Hours an uploaded file waits for its import to be confirmed before it is deleted.
+KEEP_UNCONFIRMED_HOURS = 24
 #: How often (rows read) the job's progress is saved.
 PROGRESS_EVERY = 5000
 
@@ -85,6 +88,14 @@ def _run(job: ImportJob, *, write: bool) -> ImportJob:
             % {"n": counts["invalid"]},
         )
     if not write:
+        if not (counts["new"] or counts["updated"]):
+            return _finish(
+                job,
+                state=ImportJob.State.CHECKED,
+                message=_(
+                    "Every row is already in the register as the file has it: nothing to import."
+                ),
+            )
         return _finish(job, state=ImportJob.State.CHECKED, message="")
     new = [row for row in rows if row.outcome == "new"]
     updated = [row for row in rows if row.outcome == "updated"]
@@ -116,7 +127,7 @@ def _read(job: ImportJob, kind: Kind) -> list[Row]:
     _set(job, phase="reading", rows_read=0)
     with job.file.open("rb") as upload:
         table = open_table(upload, name=job.file_name, limits=limits(), sheet_names=(kind.sheet,))
-        positions = _columns(kind, table.headers)
+        positions = _columns(kind, table.headers, table.sheet)
         rows = []
         try:
             for number, values in table.rows:
@@ -135,7 +146,7 @@ def _read(job: ImportJob, kind: Kind) -> list[Row]:
     return rows
 
 
-def _columns(kind: Kind, headers: list[str]) -> dict[str, int]:
+def _columns(kind: Kind, headers: list[str], sheet: str = "") -> dict[str, int]:
     """Which position holds each of the kind's columns; a missing required column refuses the
     file. Other columns are not read."""
     positions = {}
@@ -149,12 +160,16 @@ def _columns(kind: Kind, headers: list[str]) -> dict[str, int]:
         column.header for column in kind.columns if column.required and column.key not in positions
     ]
     if missing:
+        found = "、".join(header for header in headers if header)[:200] or "—"
         raise Rejected(
             _(
                 "The sheet lacks the column(s) %(missing)s. Download the template to see the "
                 "headings expected."
             )
             % {"missing": "、".join(missing)}
+            + " "
+            + _("(Sheet read: “%(sheet)s”; its first row holds: %(found)s.)")
+            % {"sheet": sheet or "CSV", "found": found}
         )
     return positions
 
@@ -169,9 +184,7 @@ def _preview(kind: Kind, rows: list[Row]) -> dict:
                     "row": row.number,
                     "cells": [str(cell) for cell in kind.shown(row)],
                     "errors": row.errors,
-                    "changed": [
-                        str(kind.model._meta.get_field(name).verbose_name) for name in row.changed
-                    ],
+                    "changed": [kind.heading(name) for name in row.changed],
                 }
             )
     return {"headers": [column.header for column in kind.columns], "rows": shown}
@@ -195,9 +208,6 @@ def _save_report(job: ImportJob, kind: Kind, rows: list[Row]) -> None:
             return "'" + value
         return value
 
-    def field_name(name):
-        return str(kind.model._meta.get_field(name).verbose_name)
-
     located = [column for column in kind.columns if not column.personal]
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Result"))
@@ -216,7 +226,7 @@ def _save_report(job: ImportJob, kind: Kind, rows: list[Row]) -> None:
                 row.number,
                 str(OUTCOMES[row.outcome]),
                 *[safe(row.cells.get(c.key)) for c in located],
-                safe("、".join(field_name(name) for name in row.changed)),
+                safe("、".join(kind.heading(name) for name in row.changed)),
                 safe(
                     "；".join(
                         f"{header}: {message}" if header else message
@@ -240,12 +250,33 @@ def _set(job: ImportJob, **fields) -> None:
 
 def _finish(job: ImportJob, *, state: str, message: str) -> ImportJob:
     """Record the outcome. The uploaded file (names, phones, ID numbers) is kept only while
-    it may still be imported: once imported, refused or found invalid it is deleted, and
-    the report (no personal data) stays."""
+    it waits to be imported, and a day at most: once imported, refused, found invalid or with
+    nothing to import, it is deleted; the report (no personal data) stays."""
     job.state = state
     job.message = message
     job.phase = ""
-    if state != ImportJob.State.CHECKED and job.file:
-        job.file.delete(save=False)
     job.save()
+    if job.file and not job.importable:
+        job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(file="")
+    forget_stale_files()
     return job
+
+
+def forget_stale_files() -> int:
+    """Delete the files of checks never imported, a day after they were uploaded: what waits
+    for a confirmation that does not come is not kept. Returns how many were deleted."""
+    stale = ImportJob.objects.filter(
+        state=ImportJob.State.CHECKED,
+        uploaded_at__lt=timezone.now() - datetime.timedelta(hours=KEEP_UNCONFIRMED_HOURS),
+    ).exclude(file="")
+    count = 0
+    for job in stale:
+        job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(
+            file="",
+            state=ImportJob.State.FAILED,
+            message=_("Not imported within a day: the file was deleted. Upload it again."),
+        )
+        count += 1
+    return count

@@ -54,6 +54,38 @@ def code_text(max_length: int):
     return parse
 
 
+def building_number(value):
+    """A building's number as painted (1, 2, A): "7号楼", "7栋", "7幢" and "7号" read "7"."""
+    number = code_text(20)(value)
+    for suffix in ("号楼", "栋", "幢", "号"):
+        if number.endswith(suffix) and len(number) > len(suffix):
+            return number[: -len(suffix)].strip()
+    return number
+
+
+def phone_number(value):
+    """A phone as people write it: spaces dropped, +86 or 86 before a mobile number too."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    number = "".join(str(value).split())
+    for prefix in ("+86", "0086", "86"):
+        if number.startswith(prefix) and len(number) == len(prefix) + 11:
+            return number[len(prefix) :]
+    return number
+
+
+def id_number(value):
+    """An ID number: a spreadsheet that kept it as a number has lost its last digits."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise CellError(
+            _(
+                "The ID number was stored as a number, which loses its last digits: format "
+                "the column as text and type it again."
+            )
+        )
+    return code_text(18)(value).upper()
+
+
 def integer(minimum: int | None = None, maximum: int | None = None):
     def parse(value):
         if isinstance(value, bool):
@@ -115,6 +147,7 @@ def choice(choices):
             )
         return code
 
+    parse.hint = lambda: "、".join(str(label) for _code, label in choices.choices)
     return parse
 
 
@@ -133,6 +166,9 @@ def day(value):
     raise CellError(_("A date such as 2026-05-01 is expected."))
 
 
+day.hint = lambda: "2026-05-01"
+
+
 _DAY = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 
 
@@ -143,6 +179,9 @@ def yes_no(value):
     if wanted in ("否", "无", "没有", "no", "n", "false", "0"):
         return False
     raise CellError(_("是 or 否 (yes or no) is expected."))
+
+
+yes_no.hint = lambda: "是、否"
 
 
 def validated(parse, *validators):
@@ -178,6 +217,13 @@ class Column:
     example: object = None
     #: Personal data: masked in previews and never written to a report.
     personal: bool = False
+    #: Typed as text in the template (numbers a spreadsheet would spoil: rooms, ID numbers).
+    as_text: bool = False
+
+    def hint(self) -> str:
+        """The values or the format the column takes, for the template's guide."""
+        hint = getattr(self.parse, "hint", None)
+        return hint() if hint else ""
 
     def names(self) -> tuple[str, ...]:
         return (self.header, str(self.label), *self.aliases)
@@ -218,6 +264,8 @@ class Kind:
     #: Its code in URLs and the ``ImportJob``'s kind.
     code: str = ""
     label = ""
+    #: What a row is matched on, as the upload page says it.
+    key_description = ""
     #: The app label and model name whose add and change permissions an import needs.
     model = None
     #: The sheet of its template (read from a workbook when present, else the first sheet).
@@ -281,21 +329,37 @@ class Kind:
         elif current is None:
             row.outcome = "new"
         else:
+            # A column left out of the file, or a cell left empty, keeps what the register
+            # holds: only the values given change a record.
+            given = {key for key, value in row.cells.items() if value is not None}
+            row.values = {
+                name: value if name in given else current.get(name, value)
+                for name, value in row.values.items()
+            }
             row.changed = [name for name, value in row.values.items() if current.get(name) != value]
             row.outcome = "updated" if row.changed else "unchanged"
 
     def shown(self, row: Row) -> list:
-        """The row's cells as a preview may show them to the importing user."""
-        from residents.masking import can_view_personal_data, mask_name
+        """The row's cells as the stored preview keeps them: personal data masked whoever
+        reads it (the preview outlives the file, and others may open the job)."""
+        from residents.masking import mask_id_number, mask_name, mask_phone
 
-        private = not can_view_personal_data(self.user)
+        maskers = {"head_name": mask_name, "phone": mask_phone, "id_number": mask_id_number}
         cells = []
         for column in self.columns:
             value = row.cells.get(column.key)
-            if value is not None and column.personal and private:
-                value = mask_name(str(value)) if column.key.endswith("name") else "***"
+            if value is not None and column.personal:
+                masker = maskers.get(column.key)
+                value = masker(str(value)) if masker else "***"
             cells.append("" if value is None else value)
         return cells
+
+    def heading(self, name: str) -> str:
+        """A field's name as the file heads its column (else the field's own name)."""
+        for column in self.columns:
+            if column.key == name:
+                return column.header
+        return str(self.model._meta.get_field(name).verbose_name)
 
 
 #: The kinds of register that can be imported, by code (filled by ``register``).

@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -72,6 +74,14 @@ class ImportJob(models.Model):
         )
 
 
+@receiver(post_delete, sender=ImportJob)
+def _delete_files(sender, instance, **kwargs):
+    """A deleted import takes its files with it."""
+    for field in (instance.file, instance.report):
+        if field:
+            field.delete(save=False)
+
+
 class ExportLog(models.Model):
     """One export of a list: who, what, when, how many rows, and whether personal data was
     shown in the clear. Read by the auditor; written by the export itself, never by hand."""
@@ -98,4 +108,14 @@ class ExportLog(models.Model):
         ordering = ["-at", "-pk"]
 
     def __str__(self):
-        return f"{self.model} · {self.rows}"
+        return f"{self.list_name} · {self.rows}"
+
+    @property
+    def list_name(self) -> str:
+        """The list exported, by its name ("households"), not its code."""
+        from django.apps import apps
+
+        try:
+            return str(apps.get_model(self.model)._meta.verbose_name_plural)
+        except (LookupError, ValueError):
+            return self.model

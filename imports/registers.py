@@ -3,7 +3,6 @@ regions."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
@@ -21,10 +20,13 @@ from .kinds import (
     Column,
     Kind,
     Row,
+    building_number,
     choice,
     code_text,
     decimal,
+    id_number,
     integer,
+    phone_number,
     register,
     text,
     validated,
@@ -74,18 +76,24 @@ class NeighbourhoodLookup:
 
 def log_entries(user, model, rows: list[Row], action: int, file_name: str) -> list[dict]:
     """One entry of the admin's change history per record written by the import (as rows
-    for ``bulk.insert``), naming the fields (never their values: the history holds no
-    personal data)."""
+    for ``bulk.insert``): the file, the row and the fields changed, as text the history
+    page shows as it is (never the values: the history holds no personal data)."""
     content_type = ContentType.objects.get_for_model(model)
     fields = {field.name: str(field.verbose_name) for field in model._meta.fields}
     now = timezone.now()
     entries = []
     for row in rows:
         if action == ADDITION:
-            message = [{"added": {}}]
+            message = _("Imported from %(file)s, row %(row)s: added.") % {
+                "file": file_name,
+                "row": row.number,
+            }
         else:
-            message = [{"changed": {"fields": [fields.get(name, name) for name in row.changed]}}]
-        message.append({"imported": {"file": file_name, "row": row.number}})
+            message = _("Imported from %(file)s, row %(row)s: changed %(fields)s.") % {
+                "file": file_name,
+                "row": row.number,
+                "fields": "、".join(fields.get(name, name) for name in row.changed),
+            }
         entries.append(
             {
                 "action_time": now,
@@ -94,7 +102,7 @@ def log_entries(user, model, rows: list[Row], action: int, file_name: str) -> li
                 "object_id": str(row.existing),
                 "object_repr": row.repr[:200],
                 "action_flag": action,
-                "change_message": json.dumps(message, ensure_ascii=False),
+                "change_message": message,
             }
         )
     return entries
@@ -112,10 +120,14 @@ def write_history(user, model, new: list[Row], updated: list[Row], file_name: st
 class Households(Kind):
     code = "households"
     label = gettext_lazy("Households")
+    key_description = gettext_lazy(
+        "their address (neighbourhood, building, unit, room; the community where two "
+        "neighbourhoods share a name)"
+    )
     model = Household
     sheet = "住户"
     columns = (
-        Column("community", "社区", gettext_lazy("community"), text(100), example="城关社区"),
+        Column("community", "社区", gettext_lazy("community"), text(100), example="老城社区"),
         Column(
             "neighbourhood",
             "小区",
@@ -128,7 +140,7 @@ class Households(Kind):
             "building",
             "楼栋号",
             gettext_lazy("building number"),
-            code_text(20),
+            building_number,
             required=True,
             example="1",
         ),
@@ -148,7 +160,7 @@ class Households(Kind):
             "phone",
             "联系电话",
             gettext_lazy("phone"),
-            validated(code_text(20), validate_phone),
+            validated(phone_number, validate_phone),
             default="",
             example="13800000000",
             personal=True,
@@ -157,12 +169,12 @@ class Households(Kind):
             "id_number",
             "身份证号",
             gettext_lazy("ID number"),
-            validated(lambda v: code_text(18)(v).upper(), validate_id_number),
+            validated(id_number, validate_id_number),
             default="",
             example="",
             personal=True,
         ),
-        Column("people", "人口", gettext_lazy("people"), integer(1, 50), default=1, example=3),
+        Column("people", "人口", gettext_lazy("people"), integer(0, 50), default=1, example=3),
         Column(
             "elderly",
             "60岁以上老人",
@@ -318,10 +330,11 @@ def _constraint_message(name: str) -> str:
 class Buildings(Kind):
     code = "buildings"
     label = gettext_lazy("Buildings")
+    key_description = gettext_lazy("their neighbourhood and building number")
     model = Building
     sheet = "楼栋"
     columns = (
-        Column("community", "社区", gettext_lazy("community"), text(100), example="城关社区"),
+        Column("community", "社区", gettext_lazy("community"), text(100), example="老城社区"),
         Column(
             "neighbourhood",
             "小区",
@@ -434,11 +447,12 @@ class Buildings(Kind):
 class Neighbourhoods(Kind):
     code = "neighbourhoods"
     label = gettext_lazy("Neighbourhoods")
+    key_description = gettext_lazy("their community and name")
     model = Neighbourhood
     sheet = "小区"
     columns = (
         Column("community", "社区", gettext_lazy("community"), text(100), required=True,
-               example="城关社区"),
+               example="老城社区"),
         Column("name", "小区名称", gettext_lazy("name"), text(100), required=True,
                example="老物局小区"),
         Column("address", "地址", gettext_lazy("address"), text(200), default="",
@@ -538,6 +552,7 @@ class Regions(Kind):
 
     code = "regions"
     label = gettext_lazy("Regions")
+    key_description = gettext_lazy("their parent region and name")
     sheet = "行政区划"
     columns = (
         Column("parent", "上级", gettext_lazy("parent region"), text(100), required=True,

@@ -26,6 +26,9 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+#: What a text cell may begin with that a spreadsheet would run (``residents.resources``).
+FORMULA_STARTS = ("=", "+", "-", "@")
+
 #: Kinds of file accepted, by extension.
 FORMATS = ("xlsx", "csv")
 
@@ -299,6 +302,8 @@ def _cell(value):
         return None
     if isinstance(value, str):
         value = value.strip()
+        if value[:1] == "'" and value[1:2] in FORMULA_STARTS:
+            value = value[1:]  # as our exports write a formula-looking text: read it back
         return value or None
     if isinstance(value, bool):
         return value

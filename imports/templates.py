@@ -10,6 +10,9 @@ from openpyxl.styles import Font
 
 from .kinds import Kind
 
+#: Columns typed as text in the template, whatever the kind.
+TEXT_KEYS = {"building", "number", "room", "phone", "id_number", "code"}
+
 
 def template_workbook(kind: Kind) -> bytes:
     workbook = Workbook()
@@ -19,12 +22,14 @@ def template_workbook(kind: Kind) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for index, column in enumerate(kind.columns, start=1):
-        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = max(
-            10, 2 * len(column.header) + 4
-        )
+        letter = sheet.cell(1, index).column_letter
+        sheet.column_dimensions[letter].width = max(10, 2 * len(column.header) + 4)
+        if column.as_text or column.key in TEXT_KEYS:
+            # Typed as text: a room "0301" or an 18-digit ID number kept as the person typed.
+            sheet.column_dimensions[letter].number_format = "@"
     sheet.freeze_panes = "A2"
     guide = workbook.create_sheet(_("How to fill in"))
-    guide.append([_("Column"), _("Required"), _("Example")])
+    guide.append([_("Column"), _("Required"), _("Values or format"), _("Example")])
     for cell in guide[1]:
         cell.font = Font(bold=True)
     for column in kind.columns:
@@ -32,11 +37,13 @@ def template_workbook(kind: Kind) -> bytes:
             [
                 column.header,
                 _("yes") if column.required else _("no"),
+                column.hint(),
                 "" if column.example is None else column.example,
             ]
         )
     guide.column_dimensions["A"].width = 18
-    guide.column_dimensions["C"].width = 24
+    guide.column_dimensions["C"].width = 40
+    guide.column_dimensions["D"].width = 28
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -19,11 +19,12 @@ from .registers import BATCH
 class TaskItems(Kind):
     code = "task_items"
     label = gettext_lazy("Task items")
+    key_description = gettext_lazy("their project, kind of work and description")
     model = TaskItem
     sheet = "改造内容"
     columns = (
         Column("project", "项目名称", gettext_lazy("project"), text(200), required=True,
-               example="老物局小区改造项目"),
+               example="老物局小区老旧小区改造项目"),
         Column("kind", "改造内容", gettext_lazy("kind of work"), text(100), required=True,
                example="生态停车位"),
         Column("description", "说明", gettext_lazy("description"), text(200), default="",
