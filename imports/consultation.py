@@ -108,29 +108,22 @@ class Visits(Kind):
     def check(self, row: Row) -> None:
         values = self.parse(row)
         household = None
-        if "neighbourhood" in values:
-            neighbourhood = self.neighbourhoods.find(
-                row,
-                self.column("neighbourhood"),
-                self.column("community"),
-                values["neighbourhood"],
-                values.get("community"),
+        neighbourhood = self.neighbourhoods.find_in(self, row, values)
+        if neighbourhood is not None and "building" in values and "room" in values:
+            building = self.buildings.get((neighbourhood, values["building"]))
+            household = (
+                self.households.get((building, values.get("unit"), values["room"]))
+                if building
+                else None
             )
-            if neighbourhood is not None and "building" in values and "room" in values:
-                building = self.buildings.get((neighbourhood, values["building"]))
-                household = (
-                    self.households.get((building, values.get("unit"), values["room"]))
+            if household is None:
+                row.fail(
+                    self.column("room"),
+                    _("No household is registered at this address.")
                     if building
-                    else None
+                    else _("Building %(number)s is not registered in “%(name)s”.")
+                    % {"number": values["building"], "name": values["neighbourhood"]},
                 )
-                if household is None:
-                    row.fail(
-                        self.column("room"),
-                        _("No household is registered at this address.")
-                        if building
-                        else _("Building %(number)s is not registered in “%(name)s”.")
-                        % {"number": values["building"], "name": values["neighbourhood"]},
-                    )
         when = values.get("visited_on")
         if when is not None and when > self.today:
             row.fail(self.column("visited_on"), _("A visit cannot be dated after today."))

@@ -52,6 +52,19 @@ class NeighbourhoodLookup:
         ):
             self.by_name.setdefault(name, []).append((pk, community))
 
+    def find_in(self, kind: Kind, row: Row, values: dict):
+        """The id of the neighbourhood a row's 小区 (and 社区) name, or None with the row's
+        error added (also when the row names none)."""
+        if "neighbourhood" not in values:
+            return None
+        return self.find(
+            row,
+            kind.column("neighbourhood"),
+            kind.column("community"),
+            values["neighbourhood"],
+            values.get("community"),
+        )
+
     def find(self, row: Row, column_name: Column, column_community: Column, name, community):
         """The id of the neighbourhood named, or None with the row's error added."""
         found = self.by_name.get(name, [])
@@ -114,6 +127,22 @@ def write_history(user, model, new: list[Row], updated: list[Row], file_name: st
         log_entries(user, model, new, ADDITION, file_name)
         + log_entries(user, model, updated, CHANGE, file_name),
     )
+
+
+def save_rows(user, model, new: list[Row], updated: list[Row], identity, file_name: str) -> None:
+    """Create ``new`` (their natural key from ``identity(row)``) and update the changed fields
+    of ``updated``, in batches, with their change history."""
+    created = model.objects.bulk_create(
+        [model(**identity(row), **row.values) for row in new], batch_size=BATCH
+    )
+    for row, record in zip(new, created, strict=True):
+        row.existing = record.pk
+    changed = sorted({name for row in updated for name in row.changed})
+    if changed:
+        model.objects.bulk_update(
+            [model(pk=row.existing, **row.values) for row in updated], changed, batch_size=BATCH
+        )
+    write_history(user, model, new, updated, file_name)
 
 
 @register
@@ -234,15 +263,7 @@ class Households(Kind):
 
     def check(self, row: Row) -> None:
         values = self.parse(row)
-        neighbourhood = None
-        if "neighbourhood" in values:
-            neighbourhood = self.neighbourhoods.find(
-                row,
-                self.column("neighbourhood"),
-                self.column("community"),
-                values["neighbourhood"],
-                values.get("community"),
-            )
+        neighbourhood = self.neighbourhoods.find_in(self, row, values)
         building = None
         if neighbourhood is not None and "building" in values:
             building = self.buildings.get((neighbourhood, values["building"]))
@@ -390,25 +411,18 @@ class Buildings(Kind):
     def check(self, row: Row) -> None:
         values = self.parse(row)
         current = None
-        if "neighbourhood" in values:
-            neighbourhood = self.neighbourhoods.find(
-                row,
-                self.column("neighbourhood"),
-                self.column("community"),
-                values["neighbourhood"],
-                values.get("community"),
-            )
-            if neighbourhood is not None and "number" in values:
-                row.key = (neighbourhood, values["number"])
-                first = self.seen.setdefault(row.key, row.number)
-                if first != row.number:
-                    row.fail(
-                        self.column("number"),
-                        _("The same building as row %(row)s.") % {"row": first},
-                    )
-                current = self.existing.get(row.key)
-                row.existing = current["pk"] if current else None
-                row.repr = f"{values['neighbourhood']} {values['number']}"
+        neighbourhood = self.neighbourhoods.find_in(self, row, values)
+        if neighbourhood is not None and "number" in values:
+            row.key = (neighbourhood, values["number"])
+            first = self.seen.setdefault(row.key, row.number)
+            if first != row.number:
+                row.fail(
+                    self.column("number"),
+                    _("The same building as row %(row)s.") % {"row": first},
+                )
+            current = self.existing.get(row.key)
+            row.existing = current["pk"] if current else None
+            row.repr = f"{values['neighbourhood']} {values['number']}"
         used = self.used.get(row.existing) if row.existing else None
         if used:
             if values.get("units") is not None and values["units"] < used["unit"]:
@@ -427,20 +441,14 @@ class Buildings(Kind):
         self.compare(row, current)
 
     def write(self, new: list[Row], updated: list[Row], *, file_name: str = "") -> None:
-        created = Building.objects.bulk_create(
-            [Building(neighbourhood_id=row.key[0], number=row.key[1], **row.values) for row in new],
-            batch_size=BATCH,
+        save_rows(
+            self.user,
+            Building,
+            new,
+            updated,
+            lambda row: {"neighbourhood_id": row.key[0], "number": row.key[1]},
+            file_name,
         )
-        for row, building in zip(new, created, strict=True):
-            row.existing = building.pk
-        changed_fields = sorted({name for row in updated for name in row.changed})
-        if changed_fields:
-            Building.objects.bulk_update(
-                [Building(pk=row.existing, **row.values) for row in updated],
-                changed_fields,
-                batch_size=BATCH,
-            )
-        write_history(self.user, Building, new, updated, file_name)
 
 
 @register
@@ -529,20 +537,14 @@ class Neighbourhoods(Kind):
         self.compare(row, current)
 
     def write(self, new: list[Row], updated: list[Row], *, file_name: str = "") -> None:
-        created = Neighbourhood.objects.bulk_create(
-            [Neighbourhood(community_id=row.key[0], name=row.key[1], **row.values) for row in new],
-            batch_size=BATCH,
+        save_rows(
+            self.user,
+            Neighbourhood,
+            new,
+            updated,
+            lambda row: {"community_id": row.key[0], "name": row.key[1]},
+            file_name,
         )
-        for row, neighbourhood in zip(new, created, strict=True):
-            row.existing = neighbourhood.pk
-        changed_fields = sorted({name for row in updated for name in row.changed})
-        if changed_fields:
-            Neighbourhood.objects.bulk_update(
-                [Neighbourhood(pk=row.existing, **row.values) for row in updated],
-                changed_fields,
-                batch_size=BATCH,
-            )
-        write_history(self.user, Neighbourhood, new, updated, file_name)
 
 
 @register
