@@ -24,7 +24,7 @@ from .kinds import (
     text,
     yes_no,
 )
-from .registers import BATCH, NeighbourhoodLookup
+from .registers import BATCH, COMMUNITY, NEIGHBOURHOOD, NeighbourhoodLookup
 
 #: What separates the needs named in one cell.
 NEEDS_SEPARATORS = ("、", "，", ",", ";", "；", "/")
@@ -49,9 +49,8 @@ class Visits(Kind):
     model = Visit
     sheet = "走访记录"
     columns = (
-        Column("community", "社区", gettext_lazy("community"), text(100), example="老城社区"),
-        Column("neighbourhood", "小区", gettext_lazy("neighbourhood"), text(200), required=True,
-               example="老物局小区"),
+        COMMUNITY,
+        NEIGHBOURHOOD,
         Column("building", "楼栋号", gettext_lazy("building number"), building_number,
                required=True, example="1"),
         Column("unit", "单元", gettext_lazy("unit"), integer(1, 99), default=1, example=1),

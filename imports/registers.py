@@ -129,6 +129,18 @@ def write_history(user, model, new: list[Row], updated: list[Row], file_name: st
     )
 
 
+#: The columns that locate a row's neighbourhood, shared by the kinds that have them.
+COMMUNITY = Column("community", "社区", gettext_lazy("community"), text(100), example="老城社区")
+NEIGHBOURHOOD = Column(
+    "neighbourhood",
+    "小区",
+    gettext_lazy("neighbourhood"),
+    text(200),
+    required=True,
+    example="老物局小区",
+)
+
+
 def save_rows(user, model, new: list[Row], updated: list[Row], identity, file_name: str) -> None:
     """Create ``new`` (their natural key from ``identity(row)``) and update the changed fields
     of ``updated``, in batches, with their change history."""
@@ -156,15 +168,8 @@ class Households(Kind):
     model = Household
     sheet = "住户"
     columns = (
-        Column("community", "社区", gettext_lazy("community"), text(100), example="老城社区"),
-        Column(
-            "neighbourhood",
-            "小区",
-            gettext_lazy("neighbourhood"),
-            text(200),
-            required=True,
-            example="老物局小区",
-        ),
+        COMMUNITY,
+        NEIGHBOURHOOD,
         Column(
             "building",
             "楼栋号",
@@ -355,15 +360,8 @@ class Buildings(Kind):
     model = Building
     sheet = "楼栋"
     columns = (
-        Column("community", "社区", gettext_lazy("community"), text(100), example="老城社区"),
-        Column(
-            "neighbourhood",
-            "小区",
-            gettext_lazy("neighbourhood"),
-            text(200),
-            required=True,
-            example="老物局小区",
-        ),
+        COMMUNITY,
+        NEIGHBOURHOOD,
         Column(
             "number",
             "楼栋号",
