@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "cycle",
     "leaders",
     "imports",
+    "governance",
 ]
 
 MIDDLEWARE = [
@@ -205,6 +206,9 @@ ANJU_REQUEST_DUE_DAYS = env.int("ANJU_REQUEST_DUE_DAYS", default=7)
 #: Whether "basically satisfied" (基本满意) counts as satisfied at acceptance, as the national
 #: survey counts it; a round keeps the value it opened with.
 ANJU_BASICALLY_SATISFIED_COUNTS = env.bool("ANJU_BASICALLY_SATISFIED_COUNTS", default=True)
+#: The documented base of the property companies' points assessment (积分考核): a firm's score
+#: for a year is this plus its good records' points minus its bad records' points.
+ANJU_GOVERNANCE_BASE_POINTS = env.int("ANJU_GOVERNANCE_BASE_POINTS", default=80)
 #: Imports of registers from spreadsheets: the largest file, the most rows in one file, and the
 #: largest file checked and imported while the importer waits (larger ones go to Celery, with
 #: their progress shown).

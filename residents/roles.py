@@ -10,7 +10,7 @@ from fnmatch import fnmatchcase
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
 
-OUR_APPS = ("residents", "projects", "surveys", "acceptance", "cycle", "imports")
+OUR_APPS = ("residents", "projects", "surveys", "acceptance", "cycle", "imports", "governance")
 
 
 class Role(TextChoices):

@@ -11,9 +11,11 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from acceptance import demo as acceptance_demo
 from cycle import demo as cycle_demo
+from governance import demo as governance_demo
 from projects import demo as project_demo
 from residents import demo
 from surveys import demo as consultation_demo
@@ -55,6 +57,7 @@ class Command(BaseCommand):
         consultation_demo.load_requests(by=office)
         with _quiet("cycle.jobs", unless=verbosity >= 2):  # summed up in one line below
             cycle = cycle_demo.load_cycle()
+        governance_demo.load_governance()
         if scale:
             final = demo.ensure_synthetic(
                 scale, progress=self._print_progress if verbosity >= 1 else None
@@ -71,6 +74,7 @@ class Command(BaseCommand):
             )
             self._print_acceptance()
             self._print_cycle(cycle, base_url)
+            self._print_governance()
             self._print_household_links(base_url)
 
     def _print_progress(self, progress: demo.SyntheticProgress):
@@ -111,6 +115,18 @@ class Command(BaseCommand):
         if waiting:
             self.stdout.write(
                 "Acceptance to try: " + "; ".join(_acceptance_state(p) for p in waiting)
+            )
+
+    def _print_governance(self):
+        """The property firms' scores and grades this year."""
+        from governance.models import Assessment
+
+        year = timezone.localdate().year
+        kept = Assessment.objects.filter(year=year).select_related("company")
+        if kept:
+            self.stdout.write(
+                f"Property firms {year}: "
+                + "; ".join(f"{a.company.name} {a.score} {a.grade}" for a in kept)
             )
 
     def _print_cycle(self, cycle: cycle_demo.CycleResult, base_url):
