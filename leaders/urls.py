@@ -21,4 +21,5 @@ urlpatterns = [
     path("ranking/", views.ranking, name="ranking"),
     path("<month:month>/ranking/", views.ranking, name="ranking_month"),
     path("projects/<int:pk>/", views.project_detail, name="project_detail"),
+    path("governance/", views.governance, name="governance"),
 ]

@@ -656,3 +656,66 @@ def project_detail(request, pk: int):
         "request_counts": request_counts,
     }
     return render(request, "leaders/project_detail.html", context)
+
+
+# --- Governance after renovation ------------------------------------------------------------
+
+
+@leaders_only
+def governance(request):
+    """The property firms ranked by this year's points assessment (as kept, else as the
+    records stand), the firms blacklisted or made to exit, and how far the neighbourhoods are
+    covered by owners' committees, building heads and property firms. Five queries."""
+    from django.db.models import Exists, OuterRef
+
+    from governance import scoring
+    from governance.models import Assessment, CompanyDecision
+    from residents.models import BuildingHead, Neighbourhood
+
+    period = Period(None)
+    year = period.current.first.year
+    kept = list(
+        Assessment.objects.filter(year=year)
+        .select_related("company")
+        .order_by("-score", "company__name")
+    )
+    firms = (
+        [
+            {
+                "name": a.company.name,
+                "score": a.score,
+                "grade": a.grade,
+                "below_standard": a.below_standard,
+            }
+            for a in kept
+        ]
+        if kept
+        else scoring.scores(year)
+    )
+    for rank, firm in enumerate(firms, start=1):
+        firm["rank"] = rank
+    decisions = list(
+        CompanyDecision.objects.select_related("company").order_by("-decided_on", "pk")
+    )
+    heads = BuildingHead.objects.filter(neighbourhood=OuterRef("pk"))
+    coverage = Neighbourhood.objects.annotate(has_head=Exists(heads)).aggregate(
+        total=Count("pk"),
+        committee=Count("pk", filter=Q(owners_committee__isnull=False)),
+        heads_only=Count("pk", filter=Q(owners_committee__isnull=True, has_head=True)),
+        firm=Count("pk", filter=Q(property_company__isnull=False)),
+        neither=Count("pk", filter=Q(owners_committee__isnull=True, has_head=False)),
+    )
+    context = {
+        **period.context(),
+        "page_name": "governance",
+        "year": year,
+        "firms": firms,
+        "kept": bool(kept),
+        "decisions": decisions,
+        "coverage": coverage,
+        "coverage_percent": {
+            key: percent_of(coverage[key], coverage["total"])
+            for key in ("committee", "heads_only", "firm", "neither")
+        },
+    }
+    return render(request, "leaders/governance.html", context)

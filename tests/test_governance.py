@@ -156,3 +156,43 @@ def test_the_demo_firms_have_scores_and_grades():
         "石泉县金江物业服务有限公司": (D("85.0"), "AAA"),
         "石泉县汉水物业管理有限公司": (D("62.0"), "B"),
     }
+
+
+def test_leaders_read_the_firms_ranked_and_the_coverage(firms, client, django_assert_num_queries):
+    from django.utils import timezone
+
+    from residents.roles import Role
+
+    from .conftest import make_user
+    from .factories import (
+        BuildingFactory,
+        BuildingHeadFactory,
+        NeighbourhoodFactory,
+        OwnersCommitteeFactory,
+    )
+
+    anju, hanjiang = firms
+    year = timezone.localdate().year
+    record(anju, 10, on=datetime.date(year, 1, 2))
+    record(hanjiang, 25, kind="bad", on=datetime.date(year, 1, 2))
+    committee = OwnersCommitteeFactory()
+    NeighbourhoodFactory(owners_committee=committee, property_company=anju)
+    with_head = NeighbourhoodFactory()
+    BuildingHeadFactory(neighbourhood=with_head, building=BuildingFactory(neighbourhood=with_head))
+    NeighbourhoodFactory()
+    client.force_login(make_user(Role.LEADER))
+
+    live = client.get("/leaders/governance/")
+    assert live.status_code == 200 and not live.context["kept"]
+    assert [(f["name"], f["grade"]) for f in live.context["firms"]] == [
+        ("安居物业", "AAA"),
+        ("汉江物业", "C"),
+    ]
+    scoring.assess(year)
+    with django_assert_num_queries(6 + 3):  # AUTH; the assessments, decisions, coverage
+        kept = client.get("/leaders/governance/")
+    assert kept.context["kept"] and kept.context["firms"][0]["rank"] == 1
+    coverage = kept.context["coverage"]
+    assert (coverage["committee"], coverage["heads_only"], coverage["neither"]) == (1, 1, 1)
+    assert coverage["firm"] == 1 and coverage["total"] == 3
+    assert "below standard" in kept.content.decode() or "不达标" in kept.content.decode()
