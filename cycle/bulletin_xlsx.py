@@ -18,6 +18,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from residents.resources import spreadsheet_safe
+
 from .bulletin import (
     category_label,
     decimal,
@@ -28,20 +30,10 @@ from .bulletin import (
     unit_label,
 )
 
-#: What a spreadsheet reads as the start of a formula (CSV/formula injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MONEY_FORMAT = "#,##0.00"
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="E7E6E6")
 TITLE_FONT = Font(bold=True, size=14)
-
-
-def safe(value):
-    """``value`` as a cell may hold it: text that would start a formula gets a leading
-    apostrophe; numbers, dates and None pass as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def number(value):
@@ -67,7 +59,7 @@ def _yes_no(value) -> str | None:
 
 def _write(sheet, row: int, values, *, bold=False, formats=None) -> None:
     for column, value in enumerate(values, start=1):
-        cell = sheet.cell(row=row, column=column, value=safe(value))
+        cell = sheet.cell(row=row, column=column, value=spreadsheet_safe(value))
         if bold:
             cell.font = HEADER_FONT
             cell.fill = HEADER_FILL
@@ -93,7 +85,7 @@ def _widths(sheet, widths) -> None:
 def _summary(workbook, content: dict) -> None:
     sheet = workbook.active
     sheet.title = "概况"
-    sheet.cell(row=1, column=1, value=safe(content["title"])).font = TITLE_FONT
+    sheet.cell(row=1, column=1, value=spreadsheet_safe(content["title"])).font = TITLE_FONT
     sheet.cell(row=2, column=1, value=f"{content['year']}年第{content['number']}期")
     sheet.cell(row=2, column=3, value=f"统计月份：{content['month']}")
     _widths(sheet, (26, 16, 16, 16, 16, 16))

@@ -28,3 +28,28 @@ def insert(model, rows: list[dict]) -> None:
                         for field, name in zip(fields, names, strict=True)
                     ]
                 )
+
+
+def update_with_history(model, rows, fields, *, user, reason: str, derive=None) -> None:
+    """Set ``fields`` of the records of ``rows`` (``row.existing`` their id, ``row.values``
+    their new values) and write their history rows (django-simple-history) from whole
+    records, so that a history row never holds blanks for the fields not imported.
+    ``derive(record)`` then sets the fields computed from them, and returns their names."""
+    from simple_history.utils import bulk_update_with_history
+
+    records = model.objects.in_bulk([row.existing for row in rows])
+    derived: set[str] = set()
+    for row in rows:
+        record = records[row.existing]
+        for name in fields:
+            setattr(record, name, row.values[name])
+        if derive is not None:
+            derived |= set(derive(record))
+    bulk_update_with_history(
+        list(records.values()),
+        model,
+        [*fields, *sorted(derived)],
+        batch_size=BATCH,
+        default_user=user,
+        default_change_reason=reason,
+    )

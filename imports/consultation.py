@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from projects.models import CatalogueKind
 from residents.models import Building, Household
 from surveys.models import Visit, VisitTeam
 
+from . import bulk
 from .kinds import (
     Column,
     Kind,
@@ -174,19 +175,7 @@ class Visits(Kind):
             row.existing = visit.pk
         changed = sorted({name for row in updated for name in row.changed} & fields)
         if changed:
-            # Whole records, so that their history rows are whole too.
-            visits = Visit.objects.in_bulk([row.existing for row in updated])
-            for row in updated:
-                for name in fields:
-                    setattr(visits[row.existing], name, row.values[name])
-            bulk_update_with_history(
-                list(visits.values()),
-                Visit,
-                changed,
-                batch_size=BATCH,
-                default_user=self.user,
-                default_change_reason=reason,
-            )
+            bulk.update_with_history(Visit, updated, changed, user=self.user, reason=reason)
         through = Visit.needs.through
         renamed = [row for row in updated if "needs" in row.changed]
         through.objects.filter(visit__in=[row.existing for row in renamed]).delete()

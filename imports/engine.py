@@ -200,13 +200,10 @@ def _save_report(job: ImportJob, kind: Kind, rows: list[Row]) -> None:
     personal data)."""
     from openpyxl import Workbook
 
-    from residents.resources import FORMULA_STARTS
+    from residents.resources import spreadsheet_safe
 
     def safe(value):
-        value = "" if value is None else value
-        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-            return "'" + value
-        return value
+        return spreadsheet_safe("" if value is None else value)
 
     located = [column for column in kind.columns if not column.personal]
     workbook = Workbook(write_only=True)

@@ -26,8 +26,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-#: What a text cell may begin with that a spreadsheet would run (``residents.resources``).
-FORMULA_STARTS = ("=", "+", "-", "@")
+from residents.resources import FORMULA_STARTS
 
 #: Kinds of file accepted, by extension.
 FORMATS = ("xlsx", "csv")

@@ -7,12 +7,18 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from projects.models import CatalogueKind, Project, TaskItem
 
+from . import bulk
 from .kinds import Column, Kind, Row, decimal, register, text
 from .registers import BATCH
+
+
+def _derive_status(item: TaskItem) -> tuple[str]:
+    item.status = item.status_from_quantities()
+    return ("status",)
 
 
 @register
@@ -123,18 +129,11 @@ class TaskItems(Kind):
             row.existing = item.pk
         changed = sorted({name for row in updated for name in row.changed})
         if changed:
-            # Whole records, so that their history rows are whole too.
-            items = TaskItem.objects.in_bulk([row.existing for row in updated])
-            for row in updated:
-                item = items[row.existing]
-                for name, value in row.values.items():
-                    setattr(item, name, value)
-                item.status = item.status_from_quantities()
-            bulk_update_with_history(
-                list(items.values()),
+            bulk.update_with_history(
                 TaskItem,
-                [*changed, "status"],
-                batch_size=BATCH,
-                default_user=self.user,
-                default_change_reason=reason,
+                updated,
+                changed,
+                user=self.user,
+                reason=reason,
+                derive=_derive_status,
             )

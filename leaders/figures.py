@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext_lazy as _
 
+from cycle.bulletin import percent as percent_of  # noqa: F401  (one rounding with the bulletin)
 from projects.models import CatalogueKind, Project
 
 Status = Project.Status
@@ -46,13 +47,6 @@ def change(now, before) -> str | None:
     if not difference:
         return "±0"
     return f"+{text}" if difference > 0 else text
-
-
-def percent_of(part, whole) -> str | None:
-    """``part`` as a percentage of ``whole``, one decimal ("93.3"); None when ``whole`` is 0."""
-    if not whole:
-        return None
-    return f"{Decimal(part * 100) / Decimal(whole):.1f}"
 
 
 def outputs_by_batch(county_outputs: dict) -> list[dict]:

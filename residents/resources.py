@@ -18,6 +18,14 @@ NUMBER = widgets.IntegerWidget(coerce_to_string=False)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def spreadsheet_safe(value):
+    """``value`` as a spreadsheet cell may hold it: text that would start a formula gets a
+    leading apostrophe (CSV/formula injection); numbers, dates and None pass as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 class UserAwareResource(resources.ModelResource):
     """A resource that knows who exports (to mask personal data) and writes every text cell
     so that a spreadsheet shows it rather than runs it."""
@@ -27,10 +35,7 @@ class UserAwareResource(resources.ModelResource):
         self.user = user
 
     def export_field(self, field, instance, **kwargs):
-        value = super().export_field(field, instance, **kwargs)
-        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-            return "'" + value
-        return value
+        return spreadsheet_safe(super().export_field(field, instance, **kwargs))
 
 
 class NeighbourhoodResource(UserAwareResource):
