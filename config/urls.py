@@ -17,6 +17,7 @@ urlpatterns = [
     path("cycle/", include("cycle.urls")),
     path("leaders/", include("leaders.urls")),
     path("h/", include("acceptance.urls")),  # before surveys' catch-all under a token
+    path("h/", include("governance.urls")),
     path("h/", include("surveys.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/acceptance/report/", include("acceptance.report_urls")),

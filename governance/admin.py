@@ -1,10 +1,41 @@
+import datetime
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from residents.admin import AnjuModelAdmin
+from projects.services import Refused
+from residents.admin import (
+    AnjuModelAdmin,
+    AnjuTabularInline,
+    CommunityListFilter,
+    PersonalDataMixin,
+    PropertyCompanyAdmin,
+    ScopedModelAdmin,
+)
+from residents.models import PropertyCompany
 
-from .models import Assessment, CompanyDecision, CreditRecord, Grade, NegativeItem, needing_new_firm
+from . import evaluation, scoring
+from .models import (
+    AreaNeighbourhood,
+    Assessment,
+    BigPropertyArea,
+    CompanyDecision,
+    CompanyStaff,
+    CreditRecord,
+    EvaluationRound,
+    Grade,
+    NegativeItem,
+    PartyMember,
+    ResidentsMeeting,
+    ServiceContract,
+    needing_new_firm,
+)
 
 
 @admin.register(Grade)
@@ -62,6 +93,24 @@ class CreditRecordAdmin(AnjuModelAdmin):
 class AssessmentAdmin(AnjuModelAdmin):
     list_display = ("year", "company", "score", "grade", "below_standard", "computed_at")
     list_filter = ("year", "grade", "below_standard")
+    actions = ["reassess"]
+
+    @admin.action(
+        description=_("Recompute the assessment of the selected years from the credit file"),
+        permissions=["reassess"],
+    )
+    def reassess(self, request, queryset):
+        years = sorted(set(queryset.values_list("year", flat=True)))
+        for year in years:
+            scoring.assess(year)
+        self.message_user(
+            request,
+            _("Recomputed: %(years)s.") % {"years": "、".join(map(str, years))},
+            messages.SUCCESS,
+        )
+
+    def has_reassess_permission(self, request):
+        return request.user.has_perm("governance.add_assessment")
 
     def has_add_permission(self, request):
         return False
@@ -86,3 +135,248 @@ class CompanyDecisionAdmin(AnjuModelAdmin):
         if not change:
             obj.decided_by = request.user
         super().save_model(request, obj, form, change)
+
+
+# --- Residents' evaluation of property service -----------------------------------------------
+
+
+class EvaluationRoundForm(forms.ModelForm):
+    """Opening a round: the firm, the quarter (this one by default) and the last day to
+    answer (in 30 days by default); refused, with the reason, when nobody could answer."""
+
+    class Meta:
+        model = EvaluationRound
+        fields = ["company", "year", "quarter", "closes_on"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        if self.instance.pk is None:
+            year, quarter = evaluation.quarter_of(today)
+            self.fields["year"].initial = year
+            self.fields["quarter"].initial = quarter
+            self.fields["closes_on"].initial = today + datetime.timedelta(
+                days=evaluation.DEFAULT_DAYS
+            )
+        self.fields["company"].queryset = PropertyCompany.objects.exclude(decisions__isnull=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        company, closes_on = cleaned.get("company"), cleaned.get("closes_on")
+        opening = self.instance.pk is None
+        if opening and company is not None and not evaluation.households_served(company).exists():
+            self.add_error(
+                "company", _("The firm serves no registered household: nobody could answer.")
+            )
+        past = closes_on is not None and closes_on < timezone.localdate()
+        if past and (opening or "closes_on" in self.changed_data):
+            self.add_error("closes_on", _("The last day to answer is already past."))
+        return cleaned
+
+
+@admin.register(EvaluationRound)
+class EvaluationRoundAdmin(AnjuModelAdmin):
+    form = EvaluationRoundForm
+    list_display = (
+        "period",
+        "company",
+        "closes_on",
+        "households",
+        "answered_display",
+        "turnout_display",
+        "rate_display",
+        "record_display",
+    )
+    list_filter = ("year", "quarter", "company")
+    list_select_related = ("company", "credit_record")
+    readonly_fields = (
+        "households",
+        "opened_at",
+        "opened_by",
+        "answered_display",
+        "turnout_display",
+        "rate_display",
+        "closed_at",
+        "closed_by",
+        "record_display",
+    )
+    actions = ["close_rounds"]
+
+    def get_queryset(self, request):
+        return evaluation.with_live_counts(super().get_queryset(request))
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        if obj.is_open:
+            return ("company", "year", "quarter", *self.readonly_fields)
+        return ("company", "year", "quarter", "closes_on", *self.readonly_fields)
+
+    @admin.display(description=_("households answered"))
+    def answered_display(self, obj):
+        return evaluation.result_of(obj).answered
+
+    @admin.display(description=_("turnout"))
+    def turnout_display(self, obj):
+        turnout = evaluation.result_of(obj).turnout_percent
+        return "—" if turnout is None else f"{turnout}%"
+
+    @admin.display(description=_("satisfied"))
+    def rate_display(self, obj):
+        rate = evaluation.result_of(obj).rate_percent
+        return "—" if rate is None else f"{rate}%"
+
+    @admin.display(description=_("credit record"))
+    def record_display(self, obj):
+        if obj.is_open:
+            return _("open until %(date)s") % {"date": obj.closes_on}
+        record = obj.credit_record
+        if record is None:
+            result = evaluation.result_of(obj)
+            if not result.enough_answers:
+                return _("no points: fewer than a third of the households answered")
+            return _("no points")
+        sign = "+" if record.kind == CreditRecord.Kind.GOOD else "−"
+        url = reverse("admin:governance_creditrecord_change", args=[record.pk])
+        return format_html('<a href="{}">{}{}</a>', url, sign, record.points.normalize())
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.households = evaluation.households_served(obj.company).count()
+            obj.opened_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        # A round that took answers is part of the firm's record.
+        if obj is not None and (not obj.is_open or obj.answers.exists()):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.action(
+        description=_("Close the selected rounds and write their points"),
+        permissions=["change"],
+    )
+    def close_rounds(self, request, queryset):
+        closed = 0
+        for round_ in queryset.filter(closed_at__isnull=True):
+            try:
+                evaluation.close_round(round_, by=request.user)
+            except Refused as refusal:
+                for reason in refusal.reasons:
+                    self.message_user(request, reason, messages.ERROR)
+                continue
+            closed += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d round closed; its points are in the credit file.",
+                "%(count)d rounds closed; their points are in the credit file.",
+                closed,
+            )
+            % {"count": closed},
+            messages.SUCCESS if closed else messages.WARNING,
+        )
+
+
+# --- One file per firm (一企一档) ----------------------------------------------------------
+
+
+class ServiceContractInline(AnjuTabularInline):
+    model = ServiceContract
+    fields = ["neighbourhood", "signed_on", "starts_on", "ends_on", "fee", "notes"]
+    autocomplete_fields = ["neighbourhood"]
+    extra = 0
+
+
+class CompanyStaffInline(PersonalDataMixin, AnjuTabularInline):
+    model = CompanyStaff
+    personal_fields = PersonalDataMixin.PERSON_NAME
+    fields = ["name", "duty", "phone", "neighbourhood"]
+    autocomplete_fields = ["neighbourhood"]
+    extra = 0
+
+
+class CompanyFileAdmin(PropertyCompanyAdmin):
+    """The firm's file (一企一档): its details, contracts and staff contacts, with its
+    neighbourhoods, this year's score and its credit file a click away."""
+
+    inlines = [ServiceContractInline, CompanyStaffInline]
+    readonly_fields = ["neighbourhoods_served", "record"]
+
+    @admin.display(description=_("neighbourhoods served"))
+    def neighbourhoods_served(self, company):
+        names = company.neighbourhoods.order_by("name").values_list("name", flat=True)
+        return "、".join(names) or "—"
+
+    @admin.display(description=_("record"))
+    def record(self, company):
+        if company.pk is None:
+            return "—"
+        year = timezone.localdate().year
+        row = next((r for r in scoring.scores(year) if r["company"] == company.pk), None)
+        decisions = list(company.decisions.all())
+        credit = reverse("admin:governance_creditrecord_changelist")
+        text = _("%(year)d: %(score)s points, grade %(grade)s") % {
+            "year": year,
+            "score": row["score"],
+            "grade": row["grade"] or "—",
+        }
+        if decisions:
+            text += " · " + "、".join(str(d.get_kind_display()) for d in decisions)
+        return format_html(
+            '{} · <a href="{}?company__id__exact={}">{}</a>',
+            text,
+            credit,
+            company.pk,
+            _("credit file"),
+        )
+
+
+admin.site.unregister(PropertyCompany)
+admin.site.register(PropertyCompany, CompanyFileAdmin)
+
+
+# --- Residents' self-governance (1+3+N) ----------------------------------------------------
+
+
+@admin.register(PartyMember)
+class PartyMemberAdmin(PersonalDataMixin, ScopedModelAdmin):
+    personal_fields = PersonalDataMixin.PERSON_NAME
+    list_display = ["name", "phone", "role", "neighbourhood", "since"]
+    list_filter = ["role", CommunityListFilter]
+    list_select_related = ["neighbourhood"]
+    search_fields = ["name", "neighbourhood__name"]
+    autocomplete_fields = ["neighbourhood"]
+
+
+@admin.register(ResidentsMeeting)
+class ResidentsMeetingAdmin(ScopedModelAdmin):
+    list_display = ["held_on", "kind", "neighbourhood", "topic", "attendance"]
+    list_filter = ["kind", CommunityListFilter]
+    list_select_related = ["neighbourhood"]
+    search_fields = ["topic", "neighbourhood__name", "outcome"]
+    autocomplete_fields = ["neighbourhood"]
+    date_hierarchy = "held_on"
+
+
+class AreaNeighbourhoodInline(AnjuTabularInline):
+    model = AreaNeighbourhood
+    fields = ["neighbourhood"]
+    autocomplete_fields = ["neighbourhood"]
+    extra = 0
+
+
+@admin.register(BigPropertyArea)
+class BigPropertyAreaAdmin(AnjuModelAdmin):
+    list_display = ["name", "company", "established_on", "neighbourhood_total"]
+    list_select_related = ["company"]
+    search_fields = ["name", "members__neighbourhood__name"]
+    autocomplete_fields = ["company"]
+    inlines = [AreaNeighbourhoodInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_neighbourhoods=Count("members"))
+
+    @admin.display(description=_("neighbourhoods"), ordering="n_neighbourhoods")
+    def neighbourhood_total(self, area):
+        return area.n_neighbourhoods

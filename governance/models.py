@@ -10,12 +10,15 @@ whose minimum the score reaches.
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from residents.models import PropertyCompany
+from residents.scoping import NeighbourhoodScopedQuerySet
+from residents.validators import validate_phone
 
 POINTS = {"max_digits": 6, "decimal_places": 1, "validators": [MinValueValidator(Decimal("0"))]}
 
@@ -217,3 +220,356 @@ def needing_new_firm():
     from residents.models import Neighbourhood
 
     return Neighbourhood.objects.filter(property_company__decisions__isnull=False).distinct()
+
+
+class Rating(models.TextChoices):
+    """The answers of the residents' evaluation of property service (as in the national
+    satisfaction survey)."""
+
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+
+
+#: The answers counted as satisfied.
+SATISFIED_RATINGS = (Rating.SATISFIED, Rating.BASICALLY_SATISFIED)
+
+
+class EvaluationRound(models.Model):
+    """A quarter's evaluation of a firm's service by the households it serves (物业服务
+    满意度测评), answered through the households' links: one round per firm and quarter, one
+    answer per household per round. Opening it counts the households of the firm's
+    neighbourhoods (what the turnout is counted of); closing it freezes the results and
+    writes them into the firm's credit file as points (``governance.evaluation``)."""
+
+    company = models.ForeignKey(
+        PropertyCompany,
+        verbose_name=_("property company"),
+        on_delete=models.CASCADE,
+        related_name="evaluation_rounds",
+    )
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    quarter = models.PositiveSmallIntegerField(
+        _("quarter"), choices=[(1, _("Q1")), (2, _("Q2")), (3, _("Q3")), (4, _("Q4"))]
+    )
+    closes_on = models.DateField(
+        _("answers until"), help_text=_("The last day households may answer.")
+    )
+    opened_at = models.DateTimeField(_("opened"), auto_now_add=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+    households = models.PositiveIntegerField(
+        _("households served"),
+        editable=False,
+        help_text=_("The households of the firm's neighbourhoods when the round opened."),
+    )
+    closed_at = models.DateTimeField(
+        pgettext_lazy("survey round", "closed"), null=True, editable=False
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=pgettext_lazy("survey round", "closed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+    # Frozen when the round closes.
+    answered = models.PositiveIntegerField(_("households answered"), null=True, editable=False)
+    satisfied = models.PositiveIntegerField(_("satisfied answers"), null=True, editable=False)
+    credit_record = models.OneToOneField(
+        CreditRecord,
+        verbose_name=_("credit record"),
+        on_delete=models.SET_NULL,
+        null=True,
+        editable=False,
+        related_name="evaluation_round",
+    )
+
+    class Meta:
+        verbose_name = _("residents' evaluation round")
+        verbose_name_plural = _("residents' evaluations")
+        ordering = ["-year", "-quarter", "company__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "year", "quarter"],
+                name="governance_evaluationround_once_per_quarter",
+                violation_error_message=_("This firm is already evaluated for this quarter."),
+            ),
+            models.CheckConstraint(
+                condition=Q(quarter__range=(1, 4)), name="governance_evaluationround_quarter"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.company} · {self.period}"
+
+    @property
+    def period(self) -> str:
+        return _("%(year)d Q%(quarter)d") % {"year": self.year, "quarter": self.quarter}
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class EvaluationAnswer(models.Model):
+    """A household's answer in an evaluation round: one per household per round, changed in
+    place while the round is open (the last answer counts). Shown to no one but as totals."""
+
+    evaluation = models.ForeignKey(
+        EvaluationRound,
+        verbose_name=_("residents' evaluation round"),
+        on_delete=models.CASCADE,
+        related_name="answers",
+    )
+    household = models.ForeignKey(
+        "residents.Household",
+        verbose_name=_("household"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    overall = models.CharField(_("overall"), max_length=20, choices=Rating.choices)
+    cleaning = models.CharField(_("cleaning"), max_length=20, choices=Rating.choices, blank=True)
+    security = models.CharField(
+        _("order and security"), max_length=20, choices=Rating.choices, blank=True
+    )
+    repairs = models.CharField(_("repairs"), max_length=20, choices=Rating.choices, blank=True)
+    greenery = models.CharField(
+        _("greenery and facilities"), max_length=20, choices=Rating.choices, blank=True
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    answered_at = models.DateTimeField(_("answered"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("evaluation answer")
+        verbose_name_plural = _("evaluation answers")
+        ordering = ["evaluation_id", "household_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evaluation", "household"],
+                name="governance_evaluationanswer_one_per_household",
+                violation_error_message=_("This household has already answered."),
+            )
+        ]
+
+    def __str__(self):
+        # No household: the link between a household and its answer is shown to no one.
+        return f"{self.evaluation} · {self.pk}"
+
+
+# --- One file per firm (一企一档) --------------------------------------------------------------
+
+
+class ServiceContract(models.Model):
+    """A firm's contract to serve a neighbourhood (物业服务合同)."""
+
+    company = models.ForeignKey(
+        PropertyCompany,
+        verbose_name=_("property company"),
+        on_delete=models.CASCADE,
+        related_name="contracts",
+    )
+    neighbourhood = models.ForeignKey(
+        "residents.Neighbourhood",
+        verbose_name=_("neighbourhood"),
+        on_delete=models.CASCADE,
+        related_name="service_contracts",
+    )
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    fee = models.DecimalField(
+        _("service fee (yuan per m² per month)"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    notes = models.CharField(_("notes"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("service contract")
+        verbose_name_plural = _("service contracts")
+        ordering = ["company_id", "-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gt=models.F("starts_on")),
+                name="governance_servicecontract_ends_after_start",
+                violation_error_message=_("The contract must end after it starts."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.company} · {self.neighbourhood} · {self.starts_on}–{self.ends_on}"
+
+
+class CompanyStaff(models.Model):
+    """Someone of a firm the county may call: its manager, a site manager, the service desk."""
+
+    company = models.ForeignKey(
+        PropertyCompany,
+        verbose_name=_("property company"),
+        on_delete=models.CASCADE,
+        related_name="staff",
+    )
+    name = models.CharField(_("name"), max_length=50)
+    duty = models.CharField(_("duty"), max_length=50, help_text=_("For example 项目经理, 客服."))
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
+    neighbourhood = models.ForeignKey(
+        "residents.Neighbourhood",
+        verbose_name=_("neighbourhood"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Where this person works, if at one neighbourhood."),
+    )
+
+    class Meta:
+        verbose_name = _("staff contact")
+        verbose_name_plural = _("staff contacts")
+        ordering = ["company_id", "duty", "name"]
+
+    def __str__(self):
+        # No name: this text is kept in the change history of the firm.
+        return f"{self.company} · {self.duty}"
+
+
+# --- Residents' self-governance (1+3+N) ----------------------------------------------------
+
+
+class PartyMemberQuerySet(NeighbourhoodScopedQuerySet):
+    scope_path = "neighbourhood"
+
+
+class PartyMember(models.Model):
+    """A party member who serves the neighbourhood (the "1" of 1+3+N): the secretary of its
+    party branch, a member who has reported in to serve where they live, a volunteer."""
+
+    class Role(models.TextChoices):
+        SECRETARY = "secretary", _("Party branch secretary")
+        REPORTED_IN = "reported_in", _("Member serving where they live (在职党员报到)")
+        VOLUNTEER = "volunteer", _("Volunteer")
+
+    neighbourhood = models.ForeignKey(
+        "residents.Neighbourhood",
+        verbose_name=_("neighbourhood"),
+        on_delete=models.CASCADE,
+        related_name="party_members",
+    )
+    name = models.CharField(_("name"), max_length=50)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices)
+    since = models.DateField(_("since"), null=True, blank=True)
+
+    objects = PartyMemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("party member")
+        verbose_name_plural = _("party members")
+        ordering = ["neighbourhood_id", "role", "name"]
+
+    def __str__(self):
+        # No name: this text is kept in the change history.
+        return f"{self.neighbourhood} · {self.get_role_display()}"
+
+
+class ResidentsMeetingQuerySet(NeighbourhoodScopedQuerySet):
+    scope_path = "neighbourhood"
+
+
+class ResidentsMeeting(models.Model):
+    """The residents' convention and its four meetings (一约四会): the convention adopted or
+    revised, and each deliberation, hearing, coordination and evaluation meeting held."""
+
+    class Kind(models.TextChoices):
+        CONVENTION = "convention", _("Residents' convention (居民公约)")
+        DELIBERATION = "deliberation", _("Deliberation meeting (议事会)")
+        HEARING = "hearing", _("Hearing (听证会)")
+        COORDINATION = "coordination", _("Coordination meeting (协调会)")
+        EVALUATION = "evaluation", _("Evaluation meeting (评议会)")
+
+    neighbourhood = models.ForeignKey(
+        "residents.Neighbourhood",
+        verbose_name=_("neighbourhood"),
+        on_delete=models.CASCADE,
+        related_name="residents_meetings",
+    )
+    kind = models.CharField(_("meeting"), max_length=12, choices=Kind.choices)
+    held_on = models.DateField(_("held on"))
+    topic = models.CharField(_("topic"), max_length=200)
+    participants = models.TextField(
+        _("participants"), help_text=_("Who took part: committee, residents, firm, community.")
+    )
+    attendance = models.PositiveIntegerField(_("people present"), null=True, blank=True)
+    outcome = models.TextField(_("outcome"))
+
+    objects = ResidentsMeetingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("convention or meeting (一约四会)")
+        verbose_name_plural = _("convention and four meetings")
+        ordering = ["-held_on", "-pk"]
+
+    def __str__(self):
+        return f"{self.neighbourhood} · {self.get_kind_display()} · {self.held_on}"
+
+
+class BigPropertyArea(models.Model):
+    """A "big property" area (大物业): scattered compounds that one firm manages together,
+    usually the county's own, so that even the smallest gets a service."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    company = models.ForeignKey(
+        PropertyCompany,
+        verbose_name=_("property company"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="big_property_areas",
+    )
+    established_on = models.DateField(_("established on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("big property area (大物业)")
+        verbose_name_plural = _("big property areas (大物业)")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class AreaNeighbourhood(models.Model):
+    """A neighbourhood of a big property area: in one area at most."""
+
+    area = models.ForeignKey(
+        BigPropertyArea,
+        verbose_name=_("big property area (大物业)"),
+        on_delete=models.CASCADE,
+        related_name="members",
+    )
+    neighbourhood = models.OneToOneField(
+        "residents.Neighbourhood",
+        verbose_name=_("neighbourhood"),
+        on_delete=models.CASCADE,
+        related_name="big_property_area",
+        error_messages={"unique": _("This neighbourhood is already in a big property area.")},
+    )
+
+    class Meta:
+        verbose_name = _("neighbourhood of the area")
+        verbose_name_plural = _("neighbourhoods of the area")
+        ordering = ["area_id", "neighbourhood_id"]
+
+    def __str__(self):
+        return f"{self.area} · {self.neighbourhood}"

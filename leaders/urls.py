@@ -6,7 +6,7 @@ from django.urls import path
 
 import cycle.urls  # noqa: F401  (registers the ``month`` converter, "2026-10")
 
-from . import views
+from . import governance, views
 
 app_name = "leaders"
 
@@ -21,5 +21,6 @@ urlpatterns = [
     path("ranking/", views.ranking, name="ranking"),
     path("<month:month>/ranking/", views.ranking, name="ranking_month"),
     path("projects/<int:pk>/", views.project_detail, name="project_detail"),
-    path("governance/", views.governance, name="governance"),
+    path("governance/", governance.governance, name="governance"),
+    path("governance/firms/<int:pk>/", governance.firm, name="firm"),
 ]

@@ -455,7 +455,7 @@ class BuildingHeadInline(PersonalDataMixin, ScopedAdminMixin, AnjuTabularInline)
     model = BuildingHead
     formset = BuildingHeadFormSet
     personal_fields = PersonalDataMixin.PERSON_NAME
-    fields = ["name", "phone", "building", "household", "elected_on"]
+    fields = ["name", "phone", "building", "household", "elected_on", "party_member"]
     autocomplete_fields = ["building", "household"]
     extra = 0
 
@@ -620,7 +620,7 @@ class CommitteeMemberInline(PersonalDataMixin, AnjuTabularInline):
     model = CommitteeMember
     formset = CommitteeMemberFormSet
     personal_fields = PersonalDataMixin.PERSON_NAME
-    fields = ["name", "position", "phone"]
+    fields = ["name", "position", "phone", "party_member"]
     extra = 0
 
 
@@ -640,8 +640,8 @@ class CommitteeNeighbourhoodInline(AnjuTabularInline):
 
 @admin.register(OwnersCommittee)
 class OwnersCommitteeAdmin(ScopedModelAdmin):
-    list_display = ["name", "community", "term_start", "term_end", "member_total"]
-    list_filter = [CommunityListFilter]
+    list_display = ["name", "community", "stage", "term_start", "term_end", "member_total"]
+    list_filter = ["stage", CommunityListFilter]
     list_select_related = ["community"]
     search_fields = ["name", "neighbourhoods__name"]
     autocomplete_fields = ["community"]
@@ -660,8 +660,8 @@ class OwnersCommitteeAdmin(ScopedModelAdmin):
 @admin.register(BuildingHead)
 class BuildingHeadAdmin(PersonalDataMixin, ScopedModelAdmin):
     personal_fields = PersonalDataMixin.PERSON_NAME
-    list_display = ["name", "phone", "neighbourhood", "building", "elected_on"]
-    list_filter = [CommunityListFilter]
+    list_display = ["name", "phone", "neighbourhood", "building", "elected_on", "party_member"]
+    list_filter = [CommunityListFilter, "party_member"]
     list_select_related = ["neighbourhood", "building__neighbourhood"]
     search_fields = ["name", "neighbourhood__name", "phone"]
     autocomplete_fields = ["neighbourhood", "building", "household"]

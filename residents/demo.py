@@ -490,8 +490,15 @@ def _committee_members(committee: DemoCommittee) -> list[dict]:
             names.append(name)
     positions = [CommitteeMember.Position.CHAIR, CommitteeMember.Position.VICE_CHAIR]
     positions += [CommitteeMember.Position.MEMBER] * (size - 2)
+    # The chair is a party member, as the county asks (党员担任业委会主任), and now and
+    # then another member.
     return [
-        {"name": name, "position": position, "phone": fake_mobile(rng)}
+        {
+            "name": name,
+            "position": position,
+            "phone": fake_mobile(rng),
+            "party_member": position == CommitteeMember.Position.CHAIR or rng.random() < 0.25,
+        }
         for name, position in zip(names, positions, strict=True)
     ]
 
@@ -559,6 +566,10 @@ class _Loader:
                 community=communities[demo.community],
                 name=demo.name,
                 defaults={
+                    "stage": OwnersCommittee.Stage.REGISTERED,
+                    "preparation_started_on": demo.term_start - timedelta(days=75),
+                    "elected_on": demo.term_start,
+                    "registered_on": demo.term_start + timedelta(days=21),
                     "term_start": demo.term_start,
                     "term_end": _add_years(demo.term_start, demo.term_years) - timedelta(days=1),
                 },
@@ -668,6 +679,7 @@ class _Loader:
                         phone=household.phone,
                         household=household,
                         elected_on=date(2019, 3, 1) + timedelta(days=rng.randrange(5 * 365)),
+                        party_member=rng.random() < 0.3,
                     )
                 )
         BuildingHead.objects.bulk_create(heads)

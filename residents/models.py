@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .scoping import (
@@ -158,7 +159,13 @@ class OwnersCommitteeQuerySet(models.QuerySet):
 
 
 class OwnersCommittee(models.Model):
-    """An elected owners' committee; one committee may cover several merged compounds."""
+    """An owners' committee, from its preparation to its registration; one committee may
+    cover several merged compounds (拆墙并院): the neighbourhoods that point at it."""
+
+    class Stage(models.TextChoices):
+        PREPARING = "preparing", _("Being prepared")
+        ELECTED = "elected", _("Elected")
+        REGISTERED = "registered", _("Registered")
 
     community = models.ForeignKey(
         Region,
@@ -168,6 +175,19 @@ class OwnersCommittee(models.Model):
         limit_choices_to={"level": Region.Level.COMMUNITY},
     )
     name = models.CharField(_("name"), max_length=200)
+    stage = models.CharField(
+        _("formation stage"), max_length=12, choices=Stage.choices, default=Stage.PREPARING
+    )
+    preparation_started_on = models.DateField(
+        _("preparatory group formed on"), null=True, blank=True
+    )
+    elected_on = models.DateField(_("elected on"), null=True, blank=True)
+    registered_on = models.DateField(
+        _("registered on"),
+        null=True,
+        blank=True,
+        help_text=_("The day the street office registered the committee (备案)."),
+    )
     term_start = models.DateField(_("term starts"), null=True, blank=True)
     term_end = models.DateField(_("term ends"), null=True, blank=True)
     objects = OwnersCommitteeQuerySet.as_manager()
@@ -194,6 +214,31 @@ class OwnersCommittee(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        errors = {}
+        if self.stage in (self.Stage.ELECTED, self.Stage.REGISTERED) and not self.elected_on:
+            errors["elected_on"] = _("Give the day the committee was elected.")
+        if self.stage == self.Stage.REGISTERED and not self.registered_on:
+            errors["registered_on"] = _("Give the day the committee was registered.")
+        if self.stage == self.Stage.PREPARING and (self.elected_on or self.registered_on):
+            errors["stage"] = _("A committee with an election day is no longer being prepared.")
+        steps = [self.preparation_started_on, self.elected_on, self.registered_on]
+        known = [day for day in steps if day]
+        if known != sorted(known):
+            errors.setdefault(
+                "registered_on" if self.registered_on else "elected_on",
+                _("The steps must follow each other: preparation, election, registration."),
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def in_office(self) -> bool:
+        """Elected, and its term (when given) not over."""
+        if self.stage == self.Stage.PREPARING:
+            return False
+        return self.term_end is None or self.term_end >= timezone.localdate()
+
 
 class CommitteeMember(models.Model):
     """A member of an owners' committee."""
@@ -214,6 +259,7 @@ class CommitteeMember(models.Model):
         _("position"), max_length=12, choices=Position.choices, default=Position.MEMBER
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
+    party_member = models.BooleanField(_("party member"), default=False)
 
     class Meta:
         verbose_name = _("committee member")
@@ -579,6 +625,7 @@ class BuildingHead(models.Model):
         related_name="+",
     )
     elected_on = models.DateField(_("elected on"), null=True, blank=True)
+    party_member = models.BooleanField(_("party member"), default=False)
 
     objects = BuildingHeadQuerySet.as_manager()
 

@@ -30,13 +30,16 @@ ADMIN_ROLES = {Role.OFFICE, Role.COMMUNITY, Role.VISITOR, Role.INSPECTOR, Role.A
 #: The link between a household and its satisfaction answer: readable by the auditor only,
 #: and written by no one through the admin (answers come through ``acceptance.services``).
 _ANSWERS = "acceptance.*_satisfactionanswer"
+#: Likewise the households' evaluations of their property firm: counted, never shown.
+_EVALUATIONS = "governance.*_evaluationanswer"
 
-_READ_EVERYTHING = [*(f"{app}.view_*" for app in OUR_APPS), f"-{_ANSWERS}"]
+_READ_EVERYTHING = [*(f"{app}.view_*" for app in OUR_APPS), f"-{_ANSWERS}", f"-{_EVALUATIONS}"]
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.OFFICE: [
         *(f"{app}.*" for app in OUR_APPS),
         f"-{_ANSWERS}",
+        f"-{_EVALUATIONS}",
         # The log of exports is written by the exports themselves, never by hand.
         "-imports.add_exportlog",
         "-imports.change_exportlog",
@@ -86,6 +89,13 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         # Imports of their neighbourhoods' registers (their own uploads).
         "imports.add_importjob",
         "imports.view_importjob",
+        # Self-governance in their neighbourhoods (1+3+N): the party members who serve
+        # them, the convention and the four meetings (一约四会); the firms' files read only.
+        "governance.*_partymember",
+        "governance.*_residentsmeeting",
+        "governance.view_servicecontract",
+        "governance.view_bigpropertyarea",
+        "governance.view_areaneighbourhood",
     ],
     Role.VISITOR: [
         "residents.view_region",
@@ -119,6 +129,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.AUDITOR: [
         *_READ_EVERYTHING,
         "acceptance.view_satisfactionanswer",
+        "governance.view_evaluationanswer",
         "django_celery_beat.view_*",
         "admin.view_logentry",
         "auth.view_user",

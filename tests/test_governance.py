@@ -143,19 +143,38 @@ def test_a_blacklisted_or_exited_firms_neighbourhoods_must_find_a_new_one(firms)
         )
 
 
-def test_the_demo_firms_have_scores_and_grades():
+def test_the_demo_county_governance():
+    """Two firms with scores and grades (last quarter's residents' evaluation counted, this
+    quarter's open), eight committees, building heads wherever there is no committee."""
     from governance.demo import load_governance
+    from governance.models import EvaluationRound, ResidentsMeeting
     from residents.demo import load_demo
+    from residents.models import BuildingHead, Neighbourhood, OwnersCommittee
 
     load_demo()
     today = datetime.date(2026, 11, 26)
     load_governance(today)
+    counts = (CreditRecord.objects.count(), EvaluationRound.objects.count())
     assert load_governance(today) == 0  # loaded once
+    assert (CreditRecord.objects.count(), EvaluationRound.objects.count()) == counts
     kept = {a.company.name: (a.score, a.grade) for a in Assessment.objects.filter(year=2026)}
     assert kept == {
         "石泉县金江物业服务有限公司": (D("85.0"), "AAA"),
-        "石泉县汉水物业管理有限公司": (D("62.0"), "B"),
+        "石泉县汉水物业管理有限公司": (D("61.0"), "B"),
     }
+    closed = EvaluationRound.objects.filter(year=2026, quarter=3)
+    assert {r.company.name: r.credit_record.points for r in closed} == {
+        "石泉县金江物业服务有限公司": 3,  # 95 % satisfied
+        "石泉县汉水物业管理有限公司": 1,  # 83 %
+    }
+    assert EvaluationRound.objects.get(year=2026, quarter=4).is_open
+    assert OwnersCommittee.objects.filter(stage="registered").count() == 8
+    without_committee = Neighbourhood.objects.filter(owners_committee__isnull=True)
+    assert without_committee.count() == 19
+    assert not without_committee.exclude(
+        pk__in=BuildingHead.objects.values("neighbourhood")
+    ).exists()
+    assert ResidentsMeeting.objects.filter(kind="convention").count() == 10
 
 
 def test_leaders_read_the_firms_ranked_and_the_coverage(firms, client, django_assert_num_queries):
@@ -189,10 +208,168 @@ def test_leaders_read_the_firms_ranked_and_the_coverage(firms, client, django_as
         ("汉江物业", "C"),
     ]
     scoring.assess(year)
-    with django_assert_num_queries(6 + 3):  # AUTH; the assessments, decisions, coverage
+    # AUTH; the assessments, evaluations, decisions, coverage, committees, meetings.
+    with django_assert_num_queries(6 + 6):
         kept = client.get("/leaders/governance/")
     assert kept.context["kept"] and kept.context["firms"][0]["rank"] == 1
     coverage = kept.context["coverage"]
     assert (coverage["committee"], coverage["heads_only"], coverage["neither"]) == (1, 1, 1)
     assert coverage["firm"] == 1 and coverage["total"] == 3
     assert "below standard" in kept.content.decode() or "不达标" in kept.content.decode()
+
+
+# --- Residents' self-governance ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "stage, dates, error_field",
+    [
+        ("elected", {}, "elected_on"),
+        ("registered", {"elected_on": datetime.date(2024, 5, 1)}, "registered_on"),
+        ("preparing", {"elected_on": datetime.date(2024, 5, 1)}, "stage"),
+        (
+            "registered",
+            {"elected_on": datetime.date(2024, 5, 1), "registered_on": datetime.date(2024, 4, 1)},
+            "registered_on",
+        ),
+        (
+            "registered",
+            {"elected_on": datetime.date(2024, 5, 1), "registered_on": datetime.date(2024, 5, 20)},
+            None,
+        ),
+    ],
+)
+def test_a_committee_goes_through_preparation_election_and_registration(stage, dates, error_field):
+    from django.core.exceptions import ValidationError
+
+    from .factories import OwnersCommitteeFactory
+
+    committee = OwnersCommitteeFactory.build(
+        community=OwnersCommitteeFactory().community, name="新委员会", stage=stage, **dates
+    )
+    if error_field is None:
+        committee.full_clean()
+        assert committee.in_office
+    else:
+        with pytest.raises(ValidationError) as refused:
+            committee.full_clean()
+        assert error_field in refused.value.message_dict
+
+
+def test_a_committee_covers_several_merged_compounds(client):
+    from residents.roles import Role
+
+    from .conftest import make_user
+    from .factories import NeighbourhoodFactory, OwnersCommitteeFactory
+
+    committee = OwnersCommitteeFactory(stage="elected", elected_on=datetime.date(2024, 1, 1))
+    for name in ("东院", "西院"):
+        NeighbourhoodFactory(community=committee.community, name=name, owners_committee=committee)
+    client.force_login(make_user(Role.OFFICE))
+    page = client.get(f"/admin/residents/ownerscommittee/{committee.pk}/change/")
+    assert page.status_code == 200
+    assert "东院" in page.content.decode() and "西院" in page.content.decode()
+
+
+def test_community_staff_record_meetings_and_party_members_of_their_neighbourhoods_only(
+    registers, client
+):
+    from governance.models import PartyMember, ResidentsMeeting
+    from residents.roles import Role
+
+    from .conftest import make_user
+
+    for r in (registers.a, registers.b):
+        ResidentsMeeting.objects.create(
+            neighbourhood=r.neighbourhood,
+            kind="hearing",
+            held_on=datetime.date(2026, 6, 1),
+            topic=f"{r.neighbourhood.name}停车听证",
+            participants="业委会、居民",
+            outcome="通过",
+        )
+        PartyMember.objects.create(
+            neighbourhood=r.neighbourhood,
+            name=f"{r.neighbourhood.name}党员",
+            role="secretary",
+            phone="13700000000",
+        )
+    client.force_login(make_user(Role.COMMUNITY, communities=[registers.a.community]))
+    meetings = client.get("/admin/governance/residentsmeeting/").content.decode()
+    assert "桃园小区停车听证" in meetings and "江南小区停车听证" not in meetings
+    other = ResidentsMeeting.objects.get(neighbourhood=registers.b.neighbourhood)
+    assert client.get(f"/admin/governance/residentsmeeting/{other.pk}/change/").status_code == 302
+    members = client.get("/admin/governance/partymember/").content.decode()
+    assert "桃园小区党员" in members and "江南小区党员" not in members
+    added = client.post(
+        "/admin/governance/residentsmeeting/add/",
+        {
+            "neighbourhood": registers.b.neighbourhood.pk,
+            "kind": "deliberation",
+            "held_on": "2026-07-01",
+            "topic": "越权",
+            "participants": "x",
+            "outcome": "x",
+        },
+    )
+    assert added.status_code == 200 and "neighbourhood" in added.context["adminform"].form.errors
+    assert not ResidentsMeeting.objects.filter(topic="越权").exists()
+
+
+def test_a_neighbourhood_is_in_one_big_property_area_at_most():
+    from governance.models import AreaNeighbourhood, BigPropertyArea
+
+    from .factories import NeighbourhoodFactory
+
+    neighbourhood = NeighbourhoodFactory()
+    first = BigPropertyArea.objects.create(name="老城片区")
+    second = BigPropertyArea.objects.create(name="新城片区")
+    AreaNeighbourhood.objects.create(area=first, neighbourhood=neighbourhood)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AreaNeighbourhood.objects.create(area=second, neighbourhood=neighbourhood)
+
+
+def test_leaders_read_a_firms_file_with_its_staff_masked(firms, client, django_assert_num_queries):
+    from governance.models import CompanyStaff, ServiceContract
+    from residents.roles import Role
+
+    from .conftest import make_user
+    from .factories import NeighbourhoodFactory
+
+    anju, _hanjiang = firms
+    served = NeighbourhoodFactory(property_company=anju, name="安居小区")
+    ServiceContract.objects.create(
+        company=anju,
+        neighbourhood=served,
+        starts_on=datetime.date(2026, 1, 1),
+        ends_on=datetime.date(2028, 12, 31),
+        fee=D("0.55"),
+    )
+    CompanyStaff.objects.create(
+        company=anju, name="欧阳经理", duty="项目经理", phone="13912345678", neighbourhood=served
+    )
+    record(anju, 5, on=datetime.date(2026, 3, 1), source="award")
+    client.force_login(make_user(Role.LEADER))
+    with django_assert_num_queries(6 + 10):  # AUTH; the firm, its score (2), its file (7)
+        page = client.get(f"/leaders/governance/firms/{anju.pk}/")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "安居小区" in text and "0.55" in text and "项目经理" in text
+    assert "13912345678" not in text and "139****5678" in text
+    assert "欧阳经理" not in text
+    assert client.get("/leaders/governance/firms/999999/").status_code == 404
+
+
+def test_the_firms_file_in_the_admin_has_its_contracts_staff_and_record(firms, client):
+    from residents.roles import Role
+
+    from .conftest import make_user
+
+    anju, _hanjiang = firms
+    record(anju, 5, on=datetime.date(2026, 3, 1))
+    client.force_login(make_user(Role.OFFICE))
+    page = client.get(f"/admin/residents/propertycompany/{anju.pk}/change/")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "contracts-TOTAL_FORMS" in text and "staff-TOTAL_FORMS" in text
+    assert "/admin/governance/creditrecord/?company__id__exact=" in text

@@ -151,6 +151,12 @@ class Command(BaseCommand):
         for household in consultation_demo.households_to_try():
             token = links.issue_link(household)
             self.stdout.write(f"  {household.address}  {base_url.rstrip('/')}/h/{token}/")
+        if household := governance_demo.household_to_try():
+            token = links.issue_link(household)
+            self.stdout.write(
+                f"  {household.address} (evaluates its property firm)  "
+                f"{base_url.rstrip('/')}/h/{token}/property/"
+            )
 
 
 def _acceptance_state(to_try: acceptance_demo.ToTry) -> str:
