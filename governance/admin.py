@@ -2,14 +2,15 @@ import datetime
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from projects.services import Refused
 from residents.admin import (
     AnjuModelAdmin,
     AnjuTabularInline,
@@ -59,18 +60,26 @@ class CreditRecordForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "points" not in self.fields:  # shown read-only (a residents' evaluation's record)
+            return
         self.fields["points"].required = False
+        self.fields["kind"].required = False
         self.fields["negative_item"].queryset = NegativeItem.objects.filter(active=True)
 
     def clean(self):
         cleaned = super().clean()
+        if "points" not in self.fields:
+            return cleaned
         item = cleaned.get("negative_item")
         if item is not None:
             cleaned["kind"] = CreditRecord.Kind.BAD
             if cleaned.get("points") is None:
                 cleaned["points"] = item.deduction
-        elif cleaned.get("points") is None:
-            self.add_error("points", _("Give the points of the record."))
+        else:
+            if not cleaned.get("kind"):
+                self.add_error("kind", _("Say whether it is a good or a bad record."))
+            if cleaned.get("points") is None:
+                self.add_error("points", _("Give the points of the record."))
         return cleaned
 
 
@@ -88,12 +97,34 @@ class CreditRecordAdmin(AnjuModelAdmin):
             obj.recorded_by = request.user
         super().save_model(request, obj, form, change)
 
+    @staticmethod
+    def _from_an_evaluation(obj) -> bool:
+        return obj is not None and EvaluationRound.objects.filter(credit_record=obj).exists()
+
+    def has_change_permission(self, request, obj=None):
+        # A residents' evaluation's record is its result: it is not edited by hand.
+        if self._from_an_evaluation(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if self._from_an_evaluation(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
 
 @admin.register(Assessment)
 class AssessmentAdmin(AnjuModelAdmin):
-    list_display = ("year", "company", "score", "grade", "below_standard", "computed_at")
+    list_display = ("year", "company", "score", "grade", "standard", "computed_at")
     list_filter = ("year", "grade", "below_standard")
     actions = ["reassess"]
+
+    @admin.display(description=_("below standard"), ordering="below_standard")
+    def standard(self, assessment):
+        return _("below standard") if assessment.below_standard else "—"
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     @admin.action(
         description=_("Recompute the assessment of the selected years from the credit file"),
@@ -158,18 +189,21 @@ class EvaluationRoundForm(forms.ModelForm):
             self.fields["closes_on"].initial = today + datetime.timedelta(
                 days=evaluation.DEFAULT_DAYS
             )
-        self.fields["company"].queryset = PropertyCompany.objects.exclude(decisions__isnull=False)
+        if "company" in self.fields:  # read-only once the round is open
+            self.fields["company"].queryset = PropertyCompany.objects.exclude(
+                decisions__isnull=False
+            )
 
     def clean(self):
         cleaned = super().clean()
-        company, closes_on = cleaned.get("company"), cleaned.get("closes_on")
-        opening = self.instance.pk is None
-        if opening and company is not None and not evaluation.households_served(company).exists():
-            self.add_error(
-                "company", _("The firm serves no registered household: nobody could answer.")
-            )
-        past = closes_on is not None and closes_on < timezone.localdate()
-        if past and (opening or "closes_on" in self.changed_data):
+        today = timezone.localdate()
+        closes_on = cleaned.get("closes_on")
+        if self.instance.pk is None:
+            company, year, quarter = (cleaned.get(n) for n in ("company", "year", "quarter"))
+            if company is not None and year and quarter:
+                for reason in evaluation.opening_problems(company, year, quarter, closes_on, today):
+                    self.add_error(None, reason)
+        elif closes_on is not None and closes_on < today and "closes_on" in self.changed_data:
             self.add_error("closes_on", _("The last day to answer is already past."))
         return cleaned
 
@@ -178,7 +212,7 @@ class EvaluationRoundForm(forms.ModelForm):
 class EvaluationRoundAdmin(AnjuModelAdmin):
     form = EvaluationRoundForm
     list_display = (
-        "period",
+        "period_display",
         "company",
         "closes_on",
         "households",
@@ -212,6 +246,10 @@ class EvaluationRoundAdmin(AnjuModelAdmin):
             return ("company", "year", "quarter", *self.readonly_fields)
         return ("company", "year", "quarter", "closes_on", *self.readonly_fields)
 
+    @admin.display(description=_("period"), ordering="year")
+    def period_display(self, obj):
+        return obj.period
+
     @admin.display(description=_("households answered"))
     def answered_display(self, obj):
         return evaluation.result_of(obj).answered
@@ -226,19 +264,13 @@ class EvaluationRoundAdmin(AnjuModelAdmin):
         rate = evaluation.result_of(obj).rate_percent
         return "—" if rate is None else f"{rate}%"
 
-    @admin.display(description=_("credit record"))
+    @admin.display(description=_("points"))
     def record_display(self, obj):
-        if obj.is_open:
-            return _("open until %(date)s") % {"date": obj.closes_on}
-        record = obj.credit_record
-        if record is None:
-            result = evaluation.result_of(obj)
-            if not result.enough_answers:
-                return _("no points: fewer than a third of the households answered")
-            return _("no points")
-        sign = "+" if record.kind == CreditRecord.Kind.GOOD else "−"
-        url = reverse("admin:governance_creditrecord_change", args=[record.pk])
-        return format_html('<a href="{}">{}{}</a>', url, sign, record.points.normalize())
+        text = evaluation.points_text(obj)
+        if obj.credit_record_id is None:
+            return text
+        url = reverse("admin:governance_creditrecord_change", args=[obj.credit_record_id])
+        return format_html('<a href="{}">{}</a>', url, text)
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -257,25 +289,57 @@ class EvaluationRoundAdmin(AnjuModelAdmin):
         permissions=["change"],
     )
     def close_rounds(self, request, queryset):
-        closed = 0
-        for round_ in queryset.filter(closed_at__isnull=True):
-            try:
-                evaluation.close_round(round_, by=request.user)
-            except Refused as refusal:
-                for reason in refusal.reasons:
-                    self.message_user(request, reason, messages.ERROR)
-                continue
-            closed += 1
-        self.message_user(
-            request,
-            ngettext(
-                "%(count)d round closed; its points are in the credit file.",
-                "%(count)d rounds closed; their points are in the credit file.",
-                closed,
+        """Asks first, showing what each round would earn now; closing cannot be undone."""
+        rounds = list(queryset.filter(closed_at__isnull=True).select_related("company"))
+        if not rounds:
+            self.message_user(request, _("None of the selected rounds is open."), messages.WARNING)
+            return None
+        if request.POST.get("confirm") != "yes":
+            rows = []
+            for round_ in rounds:
+                result = evaluation.result_of(round_)
+                kind, points = result.points
+                rows.append((round_, result, kind, points))
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Close the residents' evaluations?"),
+                "opts": self.model._meta,
+                "rows": rows,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(
+                request, "admin/governance/evaluationround/close_confirmation.html", context
             )
-            % {"count": closed},
-            messages.SUCCESS if closed else messages.WARNING,
-        )
+        scored = unscored = 0
+        for round_ in rounds:
+            closed = evaluation.close_round(round_, by=request.user)
+            if closed.credit_record_id:
+                scored += 1
+            else:
+                unscored += 1
+        if scored:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d round closed; its points are in the credit file.",
+                    "%(count)d rounds closed; their points are in the credit file.",
+                    scored,
+                )
+                % {"count": scored},
+                messages.SUCCESS,
+            )
+        if unscored:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d round closed without points (see its result).",
+                    "%(count)d rounds closed without points (see their results).",
+                    unscored,
+                )
+                % {"count": unscored},
+                messages.WARNING,
+            )
+        return None
 
 
 # --- One file per firm (一企一档) ----------------------------------------------------------
@@ -284,6 +348,10 @@ class EvaluationRoundAdmin(AnjuModelAdmin):
 class ServiceContractInline(AnjuTabularInline):
     model = ServiceContract
     fields = ["neighbourhood", "signed_on", "starts_on", "ends_on", "fee", "notes"]
+    formfield_overrides = {
+        models.CharField: {"widget": forms.TextInput(attrs={"size": 16})},
+        models.DecimalField: {"widget": forms.NumberInput(attrs={"style": "width: 5em"})},
+    }
     autocomplete_fields = ["neighbourhood"]
     extra = 0
 
@@ -292,6 +360,7 @@ class CompanyStaffInline(PersonalDataMixin, AnjuTabularInline):
     model = CompanyStaff
     personal_fields = PersonalDataMixin.PERSON_NAME
     fields = ["name", "duty", "phone", "neighbourhood"]
+    formfield_overrides = {models.CharField: {"widget": forms.TextInput(attrs={"size": 14})}}
     autocomplete_fields = ["neighbourhood"]
     extra = 0
 
@@ -302,6 +371,11 @@ class CompanyFileAdmin(PropertyCompanyAdmin):
 
     inlines = [ServiceContractInline, CompanyStaffInline]
     readonly_fields = ["neighbourhoods_served", "record"]
+    request_user_may_read_credit = False
+
+    def get_form(self, request, obj=None, **kwargs):
+        self.request_user_may_read_credit = request.user.has_perm("governance.view_creditrecord")
+        return super().get_form(request, obj, **kwargs)
 
     @admin.display(description=_("neighbourhoods served"))
     def neighbourhoods_served(self, company):
@@ -323,6 +397,8 @@ class CompanyFileAdmin(PropertyCompanyAdmin):
         }
         if decisions:
             text += " · " + "、".join(str(d.get_kind_display()) for d in decisions)
+        if not self.request_user_may_read_credit:
+            return text
         return format_html(
             '{} · <a href="{}?company__id__exact={}">{}</a>',
             text,

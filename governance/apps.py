@@ -15,3 +15,5 @@ class GovernanceConfig(AppConfig):
         from . import views
 
         household_sections.register(views.evaluation_card)
+
+        from . import signals  # noqa: F401  (the assessment follows the credit file)

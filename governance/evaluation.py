@@ -27,6 +27,7 @@ from fractions import Fraction
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cycle.bulletin import percent
@@ -71,14 +72,8 @@ def open_round(
     ``closes_on``; refused when the firm serves no household, when ``closes_on`` is past, or
     when the quarter was already evaluated."""
     today = today or timezone.localdate()
-    reasons = []
     households = households_served(company).count()
-    if not households:
-        reasons.append(_("The firm serves no registered household: nobody could answer."))
-    if closes_on < today:
-        reasons.append(_("The last day to answer is already past."))
-    if EvaluationRound.objects.filter(company=company, year=year, quarter=quarter).exists():
-        reasons.append(_("This firm is already evaluated for this quarter."))
+    reasons = opening_problems(company, year, quarter, closes_on, today, households=households)
     if reasons:
         raise Refused(reasons)
     try:
@@ -93,6 +88,36 @@ def open_round(
             )
     except IntegrityError:  # opened by someone else meanwhile
         raise Refused([_("This firm is already evaluated for this quarter.")]) from None
+
+
+def quarters_open_to_evaluation(today: datetime.date) -> list[tuple[int, int]]:
+    """The quarters a round may be opened for on ``today``: this one and the one before
+    (evaluated as it ends or just after)."""
+    year, quarter = quarter_of(today)
+    before = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    return [(year, quarter), before]
+
+
+def opening_problems(
+    company, year, quarter, closes_on, today, *, households: int | None = None
+) -> list[str]:
+    """Why a round of ``company`` for ``year`` and ``quarter`` cannot open (none: it can)."""
+    reasons = []
+    if households is None:
+        households = households_served(company).count()
+    if not households:
+        reasons.append(_("The firm serves no registered household: nobody could answer."))
+    if closes_on is not None and closes_on < today:
+        reasons.append(_("The last day to answer is already past."))
+    if (year, quarter) not in quarters_open_to_evaluation(today):
+        reasons.append(
+            _("A round is opened for this quarter or the one before, as residents remember it.")
+        )
+    if EvaluationRound.objects.filter(company=company, year=year, quarter=quarter).exists():
+        reasons.append(_("This firm is already evaluated for this quarter."))
+    elif EvaluationRound.objects.filter(company=company, closed_at__isnull=True).exists():
+        reasons.append(_("This firm already has a round open: close it first."))
+    return reasons
 
 
 def open_round_for(household: Household, today: datetime.date | None = None):
@@ -263,6 +288,19 @@ def close_round(
         current.closed_by = by
         current.save()
     return current
+
+
+def points_text(evaluation: EvaluationRound) -> str:
+    """What the round earned, in words: "+3", "−3", "no points (…)", or that it is open."""
+    if evaluation.is_open:
+        return _("open until %(date)s") % {"date": date_format(evaluation.closes_on)}
+    record = evaluation.credit_record
+    if record is not None:
+        sign = "+" if record.kind == CreditRecord.Kind.GOOD else "−"
+        return f"{sign}{record.points.normalize():f}"
+    if not result_of(evaluation).enough_answers:
+        return _("no points: fewer than a third of the households answered")
+    return _("no points")
 
 
 def close_due(today: datetime.date | None = None) -> list[EvaluationRound]:

@@ -10,9 +10,11 @@ whose minimum the score reaches.
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -89,7 +91,9 @@ class CreditRecord(models.Model):
     )
     date = models.DateField(_("date"))
     kind = models.CharField(_("record"), max_length=4, choices=Kind.choices)
-    source = models.CharField(_("source"), max_length=12, choices=Source.choices)
+    source = models.CharField(
+        pgettext_lazy("credit record", "source"), max_length=12, choices=Source.choices
+    )
     points = models.DecimalField(_("points"), **POINTS)
     negative_item = models.ForeignKey(
         NegativeItem,
@@ -176,7 +180,7 @@ class CompanyDecision(models.Model):
         on_delete=models.CASCADE,
         related_name="decisions",
     )
-    kind = models.CharField(_("decision"), max_length=10, choices=Kind.choices)
+    kind = models.CharField(pgettext_lazy("firm", "decision"), max_length=10, choices=Kind.choices)
     decided_on = models.DateField(_("decided on"))
     reason = models.TextField(_("reason"))
     assessment = models.ForeignKey(
@@ -307,6 +311,12 @@ class EvaluationRound(models.Model):
             models.CheckConstraint(
                 condition=Q(quarter__range=(1, 4)), name="governance_evaluationround_quarter"
             ),
+            models.UniqueConstraint(
+                fields=["company"],
+                condition=Q(closed_at__isnull=True),
+                name="governance_evaluationround_one_open_per_company",
+                violation_error_message=_("This firm already has a round open: close it first."),
+            ),
         ]
 
     def __str__(self):
@@ -422,7 +432,7 @@ class CompanyStaff(models.Model):
         on_delete=models.CASCADE,
         related_name="staff",
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     duty = models.CharField(_("duty"), max_length=50, help_text=_("For example 项目经理, 客服."))
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
     neighbourhood = models.ForeignKey(
@@ -467,7 +477,7 @@ class PartyMember(models.Model):
         on_delete=models.CASCADE,
         related_name="party_members",
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
     role = models.CharField(_("role"), max_length=12, choices=Role.choices)
     since = models.DateField(_("since"), null=True, blank=True)
@@ -478,6 +488,14 @@ class PartyMember(models.Model):
         verbose_name = _("party member")
         verbose_name_plural = _("party members")
         ordering = ["neighbourhood_id", "role", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["neighbourhood"],
+                condition=Q(role="secretary"),
+                name="governance_partymember_one_secretary",
+                violation_error_message=_("The neighbourhood already has a branch secretary."),
+            )
+        ]
 
     def __str__(self):
         # No name: this text is kept in the change history.
@@ -509,10 +527,13 @@ class ResidentsMeeting(models.Model):
     held_on = models.DateField(_("held on"))
     topic = models.CharField(_("topic"), max_length=200)
     participants = models.TextField(
-        _("participants"), help_text=_("Who took part: committee, residents, firm, community.")
+        pgettext_lazy("meeting", "participants"),
+        help_text=_("Who took part: committee, residents, firm, community."),
     )
-    attendance = models.PositiveIntegerField(_("people present"), null=True, blank=True)
-    outcome = models.TextField(_("outcome"))
+    attendance = models.PositiveIntegerField(
+        _("people present"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    outcome = models.TextField(pgettext_lazy("meeting", "outcome"))
 
     objects = ResidentsMeetingQuerySet.as_manager()
 
@@ -523,6 +544,10 @@ class ResidentsMeeting(models.Model):
 
     def __str__(self):
         return f"{self.neighbourhood} · {self.get_kind_display()} · {self.held_on}"
+
+    def clean(self):
+        if self.held_on and self.held_on > timezone.localdate():
+            raise ValidationError({"held_on": _("A meeting is recorded once it has been held.")})
 
 
 class BigPropertyArea(models.Model):

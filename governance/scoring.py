@@ -36,9 +36,10 @@ def grade_of(score: Decimal, grades: list[Grade] | None = None) -> Grade | None:
     return grades[-1] if grades else None
 
 
-def scores(year: int) -> list[dict]:
-    """Every firm's score for ``year``: ``company`` (id), ``name``, ``good``, ``bad``,
-    ``score``, ``grade`` and ``below_standard``, best first. Two queries."""
+def scores(year: int, companies=None) -> list[dict]:
+    """Every firm's score for ``year`` (or the firms of ids ``companies``): ``company`` (id),
+    ``name``, ``good``, ``bad``, ``score``, ``grade`` and ``below_standard``, best first. Two
+    queries."""
     first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     in_year = Q(credit_records__date__gte=first, credit_records__date__lte=last)
 
@@ -56,7 +57,10 @@ def scores(year: int) -> list[dict]:
     base = base_points()
     grades = list(Grade.objects.order_by("-minimum"))
     rows = []
-    for company in PropertyCompany.objects.annotate(
+    firms = PropertyCompany.objects.all()
+    if companies is not None:
+        firms = firms.filter(pk__in=companies)
+    for company in firms.annotate(
         good=total(CreditRecord.Kind.GOOD), bad=total(CreditRecord.Kind.BAD)
     ).order_by("name"):
         score = base + company.good - company.bad
@@ -77,11 +81,13 @@ def scores(year: int) -> list[dict]:
     return rows
 
 
-def assess(year: int) -> list[Assessment]:
-    """Compute and keep every firm's assessment for ``year`` (replacing any of that year)."""
+def assess(year: int, companies=None) -> list[Assessment]:
+    """Compute and keep every firm's assessment for ``year`` (or the firms of ids
+    ``companies``), replacing what was kept. Run whenever a credit record or a grade changes
+    (``governance.signals``) and each night, so what is kept is what the records say."""
     with transaction.atomic():
         kept = []
-        for row in scores(year):
+        for row in scores(year, companies):
             assessment, _created = Assessment.objects.update_or_create(
                 company_id=row["company"],
                 year=year,

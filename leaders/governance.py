@@ -13,64 +13,81 @@ from django.shortcuts import get_object_or_404, render
 from governance import evaluation, scoring
 from governance.models import (
     AreaNeighbourhood,
-    Assessment,
     CompanyDecision,
     EvaluationRound,
     PartyMember,
     ResidentsMeeting,
 )
 from residents.masking import name_for, phone_for
-from residents.models import BuildingHead, Neighbourhood, OwnersCommittee, PropertyCompany
+from residents.models import (
+    BuildingHead,
+    Neighbourhood,
+    OwnersCommittee,
+    PropertyCompany,
+    in_office_condition,
+)
 
 from .figures import percent_of
 from .views import Period, leaders_only
 
-COVERAGE = ("committee", "heads_only", "neither", "firm", "big_property", "party")
+COVERAGE = (
+    "committee",
+    "committee_out",
+    "heads_only",
+    "neither",
+    "firm",
+    "big_property",
+    "party",
+)
 
 
-def _firms_ranked(year: int) -> tuple[list[dict], bool]:
-    """This year's firms, best first: the assessment as kept, else as the records stand."""
-    kept = list(
-        Assessment.objects.filter(year=year)
-        .select_related("company")
-        .order_by("-score", "company__name")
+def _firms_ranked(year: int) -> tuple[list[dict], list[dict]]:
+    """This year's firms as the credit file stands (two queries), best first, each with its
+    latest residents' evaluation (one query): those serving neighbourhoods ranked, the others
+    (between contracts, or after an exit) listed apart (one query)."""
+    firms = scoring.scores(year)
+    serving = dict(
+        Neighbourhood.objects.filter(property_company__isnull=False)
+        .values_list("property_company")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
-    if kept:
-        firms = [
-            {
-                "company": a.company_id,
-                "name": a.company.name,
-                "score": a.score,
-                "grade": a.grade,
-                "below_standard": a.below_standard,
-            }
-            for a in kept
-        ]
-    else:
-        firms = scoring.scores(year)
     latest = {}
-    rounds = evaluation.with_live_counts(EvaluationRound.objects.filter(year__gte=year - 1))
+    rounds = evaluation.with_live_counts(
+        EvaluationRound.objects.filter(year__gte=year - 1).select_related("credit_record")
+    )
     for round_ in rounds.order_by("year", "quarter"):
         latest[round_.company_id] = round_
-    for rank, firm in enumerate(firms, start=1):
-        firm["rank"] = rank
+    ranked, apart = [], []
+    for firm in firms:
         round_ = latest.get(firm["company"])
+        firm["neighbourhoods"] = serving.get(firm["company"], 0)
         firm["evaluation"] = round_
         firm["evaluation_result"] = evaluation.result_of(round_) if round_ else None
-    return firms, bool(kept)
+        firm["evaluation_points"] = evaluation.points_text(round_) if round_ else ""
+        (ranked if firm["neighbourhoods"] else apart).append(firm)
+    for rank, firm in enumerate(ranked, start=1):
+        firm["rank"] = rank
+    return ranked, apart
 
 
 def _coverage() -> dict:
+    """How the neighbourhoods are covered (one query). The first four add up to the total:
+    a committee in office; a committee whose term ended or is still being prepared; building
+    heads and no committee; neither. The last three are counted apart."""
     heads = BuildingHead.objects.filter(neighbourhood=OuterRef("pk"))
     area = AreaNeighbourhood.objects.filter(neighbourhood=OuterRef("pk"))
     party = PartyMember.objects.filter(neighbourhood=OuterRef("pk"))
+    committee = Q(owners_committee__isnull=False)
+    in_office = committee & in_office_condition("owners_committee__")
     return Neighbourhood.objects.annotate(
         has_head=Exists(heads), in_area=Exists(area), has_party=Exists(party)
     ).aggregate(
         total=Count("pk"),
-        committee=Count("pk", filter=Q(owners_committee__isnull=False)),
-        heads_only=Count("pk", filter=Q(owners_committee__isnull=True, has_head=True)),
-        neither=Count("pk", filter=Q(owners_committee__isnull=True, has_head=False)),
+        committee=Count("pk", filter=in_office),
+        committee_out=Count("pk", filter=committee & ~in_office),
+        heads_only=Count("pk", filter=~committee & Q(has_head=True)),
+        neither=Count("pk", filter=~committee & Q(has_head=False)),
         firm=Count("pk", filter=Q(property_company__isnull=False)),
         big_property=Count("pk", filter=Q(in_area=True)),
         party=Count("pk", filter=Q(has_party=True)),
@@ -83,9 +100,12 @@ def governance(request):
     formation stage and the year's meetings by kind. A fixed number of queries."""
     period = Period(None)
     year = period.current.first.year
-    firms, kept = _firms_ranked(year)
+    ranked, apart = _firms_ranked(year)
     coverage = _coverage()
-    stages = dict(OwnersCommittee.objects.values_list("stage").annotate(n=Count("pk")).order_by())
+    committees = OwnersCommittee.objects.aggregate(
+        in_office=Count("pk", filter=in_office_condition("")),
+        **{stage: Count("pk", filter=Q(stage=stage)) for stage in OwnersCommittee.Stage.values},
+    )
     meetings = dict(
         ResidentsMeeting.objects.filter(held_on__year=year)
         .values_list("kind")
@@ -96,14 +116,16 @@ def governance(request):
         **period.context(),
         "page_name": "governance",
         "year": year,
-        "firms": firms,
-        "kept": kept,
+        "base": scoring.base_points(),
+        "firms": ranked,
+        "firms_apart": apart,
         "decisions": list(
             CompanyDecision.objects.select_related("company").order_by("-decided_on", "pk")
         ),
         "coverage": coverage,
         "coverage_percent": {key: percent_of(coverage[key], coverage["total"]) for key in COVERAGE},
-        "stages": [(label, stages.get(value, 0)) for value, label in OwnersCommittee.Stage.choices],
+        "committees_in_office": committees["in_office"],
+        "stages": [(label, committees[value]) for value, label in OwnersCommittee.Stage.choices],
         "meetings": [
             (label, meetings.get(value, 0)) for value, label in ResidentsMeeting.Kind.choices
         ],
@@ -128,7 +150,9 @@ def firm(request, pk):
         }
         for person in company.staff.select_related("neighbourhood")
     ]
-    rounds = evaluation.with_live_counts(company.evaluation_rounds.select_related("credit_record"))
+    rounds = evaluation.with_live_counts(
+        company.evaluation_rounds.select_related("credit_record").order_by("-year", "-quarter")
+    )
     context = {
         **period.context(),
         "page_name": "governance",
@@ -140,8 +164,8 @@ def firm(request, pk):
         "neighbourhoods": company.neighbourhoods.select_related("community").with_register_counts(),
         "contracts": company.contracts.select_related("neighbourhood"),
         "staff": staff,
-        "assessments": company.assessments.order_by("-year"),
-        "rounds": [(r, evaluation.result_of(r)) for r in rounds],
+        "assessments": company.assessments.exclude(year=year).order_by("-year"),
+        "rounds": [(r, evaluation.result_of(r), evaluation.points_text(r)) for r in rounds],
         "records": company.credit_records.select_related("negative_item")[:100],
         "decisions": company.decisions.all(),
     }

@@ -640,7 +640,15 @@ class CommitteeNeighbourhoodInline(AnjuTabularInline):
 
 @admin.register(OwnersCommittee)
 class OwnersCommitteeAdmin(ScopedModelAdmin):
-    list_display = ["name", "community", "stage", "term_start", "term_end", "member_total"]
+    list_display = [
+        "name",
+        "community",
+        "stage",
+        "term_start",
+        "term_end",
+        "in_office_display",
+        "member_total",
+    ]
     list_filter = ["stage", CommunityListFilter]
     list_select_related = ["community"]
     search_fields = ["name", "neighbourhoods__name"]
@@ -655,6 +663,14 @@ class OwnersCommitteeAdmin(ScopedModelAdmin):
     @admin.display(description=pgettext_lazy("count", "members"), ordering="n_members")
     def member_total(self, obj):
         return obj.n_members
+
+    @admin.display(description=_("in office"))
+    def in_office_display(self, obj):
+        if obj.in_office:
+            return _("in office")
+        if obj.stage == OwnersCommittee.Stage.PREPARING:
+            return obj.get_stage_display()
+        return _("term ended: re-election due")
 
 
 @admin.register(BuildingHead)
@@ -686,6 +702,14 @@ class VisitTeamAdmin(ScopedModelAdmin):
     @admin.display(description=pgettext_lazy("count", "members"), ordering="n_members")
     def member_total(self, obj):
         return obj.n_members
+
+    @admin.display(description=_("in office"))
+    def in_office_display(self, obj):
+        if obj.in_office:
+            return _("in office")
+        if obj.stage == OwnersCommittee.Stage.PREPARING:
+            return obj.get_stage_display()
+        return _("term ended: re-election due")
 
     @admin.display(
         description=pgettext_lazy("count", "assigned neighbourhoods"), ordering="n_neighbourhoods"

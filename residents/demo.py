@@ -40,6 +40,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import Group
 from django.db import connection, reset_queries, transaction
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
 from .models import (
     Building,
@@ -503,6 +504,22 @@ def _committee_members(committee: DemoCommittee) -> list[dict]:
     ]
 
 
+def _committee_term(committee: DemoCommittee, today: date) -> dict:
+    """The committee's current term: first elected on its ``term_start``, re-elected at the
+    end of each term since, registered three weeks after its latest election."""
+    start = committee.term_start
+    while _add_years(start, committee.term_years) <= today:
+        start = _add_years(start, committee.term_years)
+    return {
+        "stage": OwnersCommittee.Stage.REGISTERED,
+        "preparation_started_on": start - timedelta(days=75),
+        "elected_on": start,
+        "registered_on": min(start + timedelta(days=21), today),
+        "term_start": start,
+        "term_end": _add_years(start, committee.term_years) - timedelta(days=1),
+    }
+
+
 def _floor_area(rng: random.Random, households: int) -> Decimal:
     """About 75 m² a dwelling: 68–82 m² on average, to the hundredth of a square metre."""
     return Decimal(households * rng.randint(6800, 8200)) / 100
@@ -565,14 +582,7 @@ class _Loader:
                 OwnersCommittee,
                 community=communities[demo.community],
                 name=demo.name,
-                defaults={
-                    "stage": OwnersCommittee.Stage.REGISTERED,
-                    "preparation_started_on": demo.term_start - timedelta(days=75),
-                    "elected_on": demo.term_start,
-                    "registered_on": demo.term_start + timedelta(days=21),
-                    "term_start": demo.term_start,
-                    "term_end": _add_years(demo.term_start, demo.term_years) - timedelta(days=1),
-                },
+                defaults=_committee_term(demo, timezone.localdate()),
             )
             if not committee.members.exists():
                 members = [

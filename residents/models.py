@@ -12,6 +12,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .scoping import (
     NeighbourhoodScopedQuerySet,
@@ -157,6 +158,19 @@ class OwnersCommitteeQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(community_scope(user, "community"))
 
+    def in_office(self, today=None):
+        """Elected (or registered) committees whose term, when given, is not over."""
+        return self.filter(in_office_condition("", today))
+
+
+def in_office_condition(path: str, today=None) -> Q:
+    """The condition that the committee at ``path`` ("" for the committee itself,
+    "owners_committee__" from a neighbourhood) is in office on ``today``."""
+    today = today or timezone.localdate()
+    return ~Q(**{f"{path}stage": "preparing"}) & (
+        Q(**{f"{path}term_end__isnull": True}) | Q(**{f"{path}term_end__gte": today})
+    )
+
 
 class OwnersCommittee(models.Model):
     """An owners' committee, from its preparation to its registration; one committee may
@@ -222,6 +236,12 @@ class OwnersCommittee(models.Model):
             errors["registered_on"] = _("Give the day the committee was registered.")
         if self.stage == self.Stage.PREPARING and (self.elected_on or self.registered_on):
             errors["stage"] = _("A committee with an election day is no longer being prepared.")
+        if self.stage != self.Stage.PREPARING and not self.term_start:
+            errors["term_start"] = _("Give the day the elected committee's term starts.")
+        today = timezone.localdate()
+        for name in ("preparation_started_on", "elected_on", "registered_on"):
+            if (getattr(self, name) or today) > today:
+                errors[name] = _("This step has not happened yet: give its day once it has.")
         steps = [self.preparation_started_on, self.elected_on, self.registered_on]
         known = [day for day in steps if day]
         if known != sorted(known):
@@ -254,7 +274,7 @@ class CommitteeMember(models.Model):
         on_delete=models.CASCADE,
         related_name="members",
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     position = models.CharField(
         _("position"), max_length=12, choices=Position.choices, default=Position.MEMBER
     )
@@ -614,7 +634,7 @@ class BuildingHead(models.Model):
         related_name="heads",
         help_text=_("Leave empty when the head speaks for the whole yard."),
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
     household = models.ForeignKey(
         Household,

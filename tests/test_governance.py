@@ -191,31 +191,64 @@ def test_leaders_read_the_firms_ranked_and_the_coverage(firms, client, django_as
     )
 
     anju, hanjiang = firms
+    idle = PropertyCompany.objects.create(name="闲置物业")  # serves no neighbourhood
     year = timezone.localdate().year
     record(anju, 10, on=datetime.date(year, 1, 2))
     record(hanjiang, 25, kind="bad", on=datetime.date(year, 1, 2))
-    committee = OwnersCommitteeFactory()
-    NeighbourhoodFactory(owners_committee=committee, property_company=anju)
+    elected = {"stage": "elected", "elected_on": datetime.date(2024, 3, 1)}
+    in_office = OwnersCommitteeFactory(**elected, term_start=datetime.date(2024, 3, 1))
+    ended = OwnersCommitteeFactory(
+        **elected, term_start=datetime.date(2020, 3, 1), term_end=datetime.date(2023, 2, 28)
+    )
+    NeighbourhoodFactory(owners_committee=in_office, property_company=anju)
+    NeighbourhoodFactory(owners_committee=in_office, property_company=hanjiang)  # merged
+    NeighbourhoodFactory(owners_committee=ended)
     with_head = NeighbourhoodFactory()
     BuildingHeadFactory(neighbourhood=with_head, building=BuildingFactory(neighbourhood=with_head))
     NeighbourhoodFactory()
     client.force_login(make_user(Role.LEADER))
 
-    live = client.get("/leaders/governance/")
-    assert live.status_code == 200 and not live.context["kept"]
-    assert [(f["name"], f["grade"]) for f in live.context["firms"]] == [
-        ("安居物业", "AAA"),
-        ("汉江物业", "C"),
+    client.get("/leaders/governance/")
+    # AUTH; the scores (2), neighbourhoods served, evaluations, decisions, coverage,
+    # committees, meetings.
+    with django_assert_num_queries(6 + 8):
+        page = client.get("/leaders/governance/")
+    assert [(f["name"], f["grade"], f["rank"]) for f in page.context["firms"]] == [
+        ("安居物业", "AAA", 1),
+        ("汉江物业", "C", 2),
     ]
-    scoring.assess(year)
-    # AUTH; the assessments, evaluations, decisions, coverage, committees, meetings.
-    with django_assert_num_queries(6 + 6):
-        kept = client.get("/leaders/governance/")
-    assert kept.context["kept"] and kept.context["firms"][0]["rank"] == 1
-    coverage = kept.context["coverage"]
-    assert (coverage["committee"], coverage["heads_only"], coverage["neither"]) == (1, 1, 1)
-    assert coverage["firm"] == 1 and coverage["total"] == 3
-    assert "below standard" in kept.content.decode() or "不达标" in kept.content.decode()
+    assert [f["name"] for f in page.context["firms_apart"]] == [idle.name]
+    coverage = page.context["coverage"]
+    assert (
+        coverage["committee"],
+        coverage["committee_out"],
+        coverage["heads_only"],
+        coverage["neither"],
+    ) == (2, 1, 1, 1)
+    assert coverage["firm"] == 2 and coverage["total"] == 5
+    assert page.context["committees_in_office"] == 1
+    assert "不达标" in page.content.decode()  # 汉江物业 is graded C, below standard
+
+    # A record added now moves the ranking at once: no stale assessment.
+    record(hanjiang, 60, on=datetime.date(year, 2, 1))
+    again = client.get("/leaders/governance/")
+    assert [f["name"] for f in again.context["firms"]] == ["汉江物业", "安居物业"]
+    assert Assessment.objects.get(company=hanjiang, year=year).score == D("115.0")
+
+
+def test_the_assessment_follows_the_credit_file_and_the_grades(firms):
+    anju, _hanjiang = firms
+    kept = record(anju, 10, on=datetime.date(2026, 5, 1))
+    assert Assessment.objects.get(company=anju, year=2026).score == D("90.0")
+    kept.date = datetime.date(2025, 5, 1)
+    kept.save()
+    assert Assessment.objects.get(company=anju, year=2026).score == D("80.0")
+    assert Assessment.objects.get(company=anju, year=2025).score == D("90.0")
+    Grade.objects.filter(name="AAA").update(minimum=95)  # a queryset update: no signal
+    Grade.objects.get(name="AA").save()  # an edit in the admin: every kept year regraded
+    assert Assessment.objects.get(company=anju, year=2025).grade == "AA"
+    kept.delete()
+    assert Assessment.objects.get(company=anju, year=2025).score == D("80.0")
 
 
 # --- Residents' self-governance ------------------------------------------------------------
@@ -224,21 +257,26 @@ def test_leaders_read_the_firms_ranked_and_the_coverage(firms, client, django_as
 @pytest.mark.parametrize(
     "stage, dates, error_field",
     [
-        ("elected", {}, "elected_on"),
-        ("registered", {"elected_on": datetime.date(2024, 5, 1)}, "registered_on"),
+        ("elected", {"term_start": datetime.date(2024, 5, 1)}, "elected_on"),
+        ("registered", {"elected_on": datetime.date(2024, 5, 1),
+                        "term_start": datetime.date(2024, 5, 1)}, "registered_on"),
         ("preparing", {"elected_on": datetime.date(2024, 5, 1)}, "stage"),
         (
             "registered",
             {"elected_on": datetime.date(2024, 5, 1), "registered_on": datetime.date(2024, 4, 1)},
             "registered_on",
         ),
+        ("elected", {"elected_on": datetime.date(2024, 5, 1)}, "term_start"),
+        ("preparing", {"preparation_started_on": datetime.date(2999, 1, 1)},
+         "preparation_started_on"),
         (
             "registered",
-            {"elected_on": datetime.date(2024, 5, 1), "registered_on": datetime.date(2024, 5, 20)},
+            {"elected_on": datetime.date(2024, 5, 1), "registered_on": datetime.date(2024, 5, 20),
+             "term_start": datetime.date(2024, 5, 1)},
             None,
         ),
     ],
-)
+)  # fmt: skip
 def test_a_committee_goes_through_preparation_election_and_registration(stage, dates, error_field):
     from django.core.exceptions import ValidationError
 
@@ -262,7 +300,9 @@ def test_a_committee_covers_several_merged_compounds(client):
     from .conftest import make_user
     from .factories import NeighbourhoodFactory, OwnersCommitteeFactory
 
-    committee = OwnersCommitteeFactory(stage="elected", elected_on=datetime.date(2024, 1, 1))
+    committee = OwnersCommitteeFactory(
+        stage="elected", elected_on=datetime.date(2024, 1, 1), term_start=datetime.date(2024, 1, 1)
+    )
     for name in ("东院", "西院"):
         NeighbourhoodFactory(community=committee.community, name=name, owners_committee=committee)
     client.force_login(make_user(Role.OFFICE))
@@ -373,3 +413,55 @@ def test_the_firms_file_in_the_admin_has_its_contracts_staff_and_record(firms, c
     assert page.status_code == 200
     assert "contracts-TOTAL_FORMS" in text and "staff-TOTAL_FORMS" in text
     assert "/admin/governance/creditrecord/?company__id__exact=" in text
+
+
+def test_one_branch_secretary_per_neighbourhood_and_no_meeting_before_it_is_held():
+    from django.core.exceptions import ValidationError
+
+    from governance.models import PartyMember, ResidentsMeeting
+
+    from .factories import NeighbourhoodFactory
+
+    neighbourhood = NeighbourhoodFactory()
+    PartyMember.objects.create(neighbourhood=neighbourhood, name="甲", role="secretary")
+    second = PartyMember(neighbourhood=neighbourhood, name="乙", role="secretary")
+    with pytest.raises(ValidationError, match="已有党支部书记"):
+        second.full_clean()
+    PartyMember(neighbourhood=neighbourhood, name="乙", role="volunteer").full_clean()
+    meeting = ResidentsMeeting(
+        neighbourhood=neighbourhood,
+        kind="hearing",
+        held_on=datetime.date(2999, 1, 1),
+        topic="议题",
+        participants="居民",
+        attendance=0,
+        outcome="结果",
+    )
+    with pytest.raises(ValidationError) as refused:
+        meeting.full_clean()
+    assert {"held_on", "attendance"} <= set(refused.value.message_dict)
+
+
+def test_community_staff_read_a_firms_file_without_a_link_they_may_not_follow(firms, client):
+    from residents.roles import Role
+
+    from .conftest import make_user
+
+    anju, _hanjiang = firms
+    client.force_login(make_user(Role.COMMUNITY))
+    page = client.get(f"/admin/residents/propertycompany/{anju.pk}/change/")
+    assert page.status_code == 200
+    assert "/admin/governance/creditrecord/" not in page.content.decode()
+
+
+def test_a_negative_list_record_needs_no_kind_and_a_plain_one_does(firms):
+    from governance.admin import CreditRecordForm
+
+    anju, _hanjiang = firms
+    item = NegativeItem.objects.filter(active=True).first()
+    data = {"company": anju.pk, "date": "2026-05-01", "source": "complaint", "description": "投诉"}
+    with_item = CreditRecordForm({**data, "negative_item": item.pk})
+    assert with_item.is_valid(), with_item.errors
+    assert with_item.save().kind == "bad"
+    plain = CreditRecordForm({**data, "points": "2"})
+    assert not plain.is_valid() and "kind" in plain.errors

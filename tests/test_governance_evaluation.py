@@ -78,10 +78,17 @@ def test_opening_is_refused_with_reasons(firm):
     with pytest.raises(Refused) as past:
         open_now(firm, days=-1)
     assert "already past" in str(past.value.reasons[0])
+    with pytest.raises(Refused) as long_ago:
+        open_now(firm, year=TODAY.year - 2, quarter=1)
+    assert "this quarter or the one before" in str(long_ago.value.reasons[0])
     open_now(firm)
     with pytest.raises(Refused) as twice:
         open_now(firm)
     assert "already evaluated for this quarter" in str(twice.value.reasons[0])
+    year, quarter = evaluation.quarters_open_to_evaluation(TODAY)[1]
+    with pytest.raises(Refused) as two_open:
+        open_now(firm, year=year, quarter=quarter)
+    assert "already has a round open" in str(two_open.value.reasons[0])
     assert EvaluationRound.objects.count() == 1
 
 
@@ -274,14 +281,16 @@ def test_the_nightly_task_closes_due_rounds_and_assesses_the_year(firm):
     from governance.tasks import nightly
 
     households = served_by(firm, 3)
-    due = open_now(firm, days=0, year=TODAY.year - 1, quarter=4)
+    due = open_now(firm)
     answer_all(due, households, ["satisfied"] * 3)
-    still_open = open_now(firm)
     EvaluationRound.objects.filter(pk=due.pk).update(closes_on=TODAY - datetime.timedelta(days=1))
+    other = PropertyCompany.objects.create(name="别家物业")
+    served_by(other, 1)
+    still_open = open_now(other)
 
     outcome = nightly.delay().get()
 
-    assert outcome == {"closed": 1, "assessed": 1, "year": TODAY.year}
+    assert outcome == {"closed": 1, "assessed": 2, "year": TODAY.year}
     due.refresh_from_db()
     still_open.refresh_from_db()
     assert not due.is_open and due.credit_record.points == 3
@@ -314,12 +323,25 @@ def test_the_office_opens_and_closes_a_round_in_the_admin(firm, client):
     answer_all(evaluation_round, households, ["satisfied", "dissatisfied"])
     listing = client.get("/admin/governance/evaluationround/")
     assert "50.0%" in listing.content.decode()  # satisfied, counted live
-    client.post(
-        "/admin/governance/evaluationround/",
-        {"action": "close_rounds", "_selected_action": [evaluation_round.pk]},
-    )
+    change = client.get(f"/admin/governance/evaluationround/{evaluation_round.pk}/change/")
+    assert change.status_code == 200  # the firm is read-only there
+
+    selected = {"action": "close_rounds", "_selected_action": [evaluation_round.pk]}
+    asked = client.post("/admin/governance/evaluationround/", selected)
+    assert asked.status_code == 200 and "close_confirmation" in asked.templates[0].name
+    assert "2 户中 2 户参评" in asked.content.decode()  # "2 of 2 households"
+    evaluation_round.refresh_from_db()
+    assert evaluation_round.is_open  # nothing closed before the confirmation
+
+    client.post("/admin/governance/evaluationround/", {**selected, "confirm": "yes"})
     evaluation_round.refresh_from_db()
     assert not evaluation_round.is_open and evaluation_round.closed_by == office
+    # Both answered, 50 % satisfied: a bad record, which is not edited by hand.
+    record = evaluation_round.credit_record
+    assert (record.kind, record.points) == ("bad", 3)
+    assert client.get(f"/admin/governance/creditrecord/{record.pk}/delete/").status_code == 403
+    edit = client.get(f"/admin/governance/creditrecord/{record.pk}/change/")
+    assert edit.status_code == 200 and not edit.context["has_change_permission"]
 
 
 def test_the_admin_refuses_a_round_nobody_could_answer_and_keeps_the_form(firm, client):
@@ -330,8 +352,9 @@ def test_the_admin_refuses_a_round_nobody_could_answer_and_keeps_the_form(firm, 
         {"company": firm.pk, "year": year, "quarter": quarter, "closes_on": "2000-01-01"},
     )
     assert page.status_code == 200
-    errors = page.context["adminform"].form.errors
-    assert "company" in errors and "closes_on" in errors
+    errors = " ".join(page.context["adminform"].form.non_field_errors())
+    assert "无人可以作答" in errors and "截止日期已过" in errors
+    assert page.context["adminform"].form["closes_on"].value() == "2000-01-01"  # kept
     assert not EvaluationRound.objects.exists()
 
 
