@@ -284,7 +284,7 @@ class PersonalDataMixin:
     def masked_id_number(self, obj):
         return mask_id_number(obj.id_number) if obj else ""
 
-    @admin.display(description=_("name"))
+    @admin.display(description=pgettext_lazy("person", "name"))
     def masked_name(self, obj):
         return mask_name(obj.name) if obj else ""
 
