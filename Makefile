@@ -5,7 +5,7 @@ MANAGE := $(UV) run --frozen python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test e2e install uv worker beat lint check-deploy format messages
+.PHONY: run test e2e bench install uv worker beat lint check-deploy format messages
 
 ## run: install, migrate, compile translations, load the demo county, serve on 127.0.0.1:8000
 run: export DJANGO_DEBUG ?= True
@@ -18,16 +18,30 @@ run: install
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 ## test: the whole suite (SQLite unless DATABASE_URL is set; Redis tests when REDIS_URL is set),
-## without the browser tests (make e2e)
+## without the browser tests (make e2e), in TEST_PROCESSES processes (pytest-xdist; each has
+## its own test database and Redis database)
+TEST_PROCESSES ?= 2
 test: install
 	$(MANAGE) compiletranslations
-	$(UV) run --frozen pytest --ignore=tests/browser $(PYTEST_ARGS)
+	$(UV) run --frozen pytest -n $(TEST_PROCESSES) --ignore=tests/browser $(PYTEST_ARGS)
 
 ## e2e: the browser tests in Debian's headless Chromium (ANJU_CHROMIUM, default /usr/bin/chromium);
 ## screenshots in var/artefacts/screenshots/
 e2e: install
 	$(MANAGE) compiletranslations
 	$(UV) run --frozen pytest tests/browser $(PYTEST_ARGS)
+
+## bench: the benchmarks at province scale on this machine's PostgreSQL and Redis (README
+## "Benchmarks"); one line per figure, and var/bench/results.json. BENCH_ARGS="--only overview"
+## runs one scenario, "--quick" a smaller try of the harness.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/anju_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/2
+bench: install
+	@.ci/services
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null \
+	  || { echo "make bench needs wrk (apt-get install wrk)"; exit 1; }
+	$(MANAGE) compiletranslations
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(UV) run --frozen python -m bench $(BENCH_ARGS)
 
 ## install: the virtual environment from uv.lock (installs uv with pip when it is missing)
 install: uv

@@ -319,11 +319,11 @@ def submit_answer(
     if channel != Respondent.Channel.LINK and entered_by is None:
         raise Refused([_("Say who entered the answer on the household's behalf.")])
     with transaction.atomic():
-        respondent = (
-            Respondent.objects.select_for_update()
-            .filter(survey_round=survey_round, household=household)
-            .first()
+        # One row at most (unique): read without an ORDER BY, which costs a compile per answer.
+        found = Respondent.objects.select_for_update().filter(
+            survey_round=survey_round, household=household
         )
+        respondent = next(iter(found.order_by()[:1]), None)
         if respondent is None:
             raise Refused(
                 [
@@ -350,9 +350,11 @@ def submit_answer(
                     )
                 ]
             )
-        SatisfactionAnswer.objects.update_or_create(
-            respondent=respondent, defaults={"survey_round_id": survey_round.pk, **values}
-        )
+        # The respondent's row is locked: no other answer of the household runs meanwhile,
+        # so an UPDATE, or an INSERT when there is nothing to update, is enough.
+        answer = {"survey_round_id": survey_round.pk, **values}
+        if not SatisfactionAnswer.objects.filter(respondent=respondent).update(**answer):
+            SatisfactionAnswer.objects.create(respondent=respondent, **answer)
         respondent.answered_at = timezone.now()
         respondent.channel = channel
         respondent.entered_by = entered_by if channel != Respondent.Channel.LINK else None

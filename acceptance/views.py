@@ -107,7 +107,7 @@ def household_survey(request, household, token):
         )
     data = form.cleaned_data
     # The round the page was shown for: an answer never slips into a round opened since.
-    survey_round = SurveyRound.objects.filter(pk=data["survey_round"]).first()
+    survey_round = next(iter(SurveyRound.objects.filter(pk=data["survey_round"]).order_by()), None)
     try:
         if survey_round is None:
             raise Refused([_("The survey has changed since you opened the page.")])

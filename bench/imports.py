@@ -3,8 +3,8 @@ same rows (the floor).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/anju uv run python -m bench.imports
 
-It uses the database ``anju_bench_imports`` beside ``DATABASE_URL`` (migrated and given the
-demo county once, kept between runs), where it makes a benchmark community of 100
+It uses the database ``anju_bench_imports`` (the demo county, ``bench.common``), where it
+makes a benchmark community of 100
 neighbourhoods of 20 buildings (6 floors, 4 units): room enough for 100,000 households. Each
 run then, in a fresh child process (so its peak memory is its own):
 
@@ -15,16 +15,13 @@ run then, in a fresh child process (so its peak memory is its own):
 4. for the floor, copies the same rows into a scratch copy of the household table with
    ``COPY … FROM STDIN`` (no checks, no history), timed.
 
-It prints the check, the import and the whole (upload to imported) with the peak memory, the
-COPY floor, and the ratio of the whole to the floor; ``--json FILE`` writes the same.
+Its figures: the whole (checked and imported) against the COPY floor, and the peak memory;
+the median of ``--repeat`` runs.
 """
 
 import argparse
-import json
-import os
-import subprocess
-import sys
-from urllib.parse import urlsplit, urlunsplit
+
+from bench.common import ROOT, Figure, child_env, ensure_database, median, run_child
 
 NEIGHBOURHOODS, BUILDINGS, FLOORS, UNITS = 100, 20, 6, 4
 COMMUNITY = "基准测试社区"
@@ -198,62 +195,52 @@ def child(rows_wanted: int) -> None:
     )
 
 
-def database(base: str) -> str:
-    parts = urlsplit(base)
-    return urlunsplit(parts._replace(path="/anju_bench_imports"))
+def run(rows: int = 100_000, repeat: int = 3) -> list[Figure]:
+    url = ensure_database("imports")
+    env = child_env(
+        url,
+        ANJU_IMPORT_MAX_ROWS=str(max(rows, 200_000)),
+        DJANGO_MEDIA_ROOT=str(ROOT / "var" / "bench-media"),
+    )
+    results = [run_child("bench.imports", url, str(rows), env=env) for _ in range(repeat)]
+    totals = [r["total_s"] for r in results]
+    peaks = [r["peak_mb"] for r in results]
+    copy = median([r["copy_s"] for r in results])
+    check = median([r["check_s"] for r in results])
+    size = results[0]["file_mb"]
+    return [
+        Figure(
+            f"household import of {rows:,} rows from .xlsx",
+            median(totals),
+            "s",
+            floor=copy,
+            target="≤ 30 s",
+            met=median(totals) <= 30,
+            runs=totals,
+            notes=f"{size} MB file; of which checking {check} s; floor: COPY of the same rows",
+        ),
+        Figure(
+            f"household import of {rows:,} rows: peak memory",
+            median(peaks),
+            "MB",
+            target="≤ 500 MB",
+            met=max(peaks) <= 500,
+            runs=peaks,
+        ),
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--json", metavar="FILE")
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.child:
         child(options.child)
         return
-    base = os.environ.get("DATABASE_URL", "")
-    if not base.startswith("postgres"):
-        sys.exit("Set DATABASE_URL to a PostgreSQL server (postgres://…).")
-    url = database(base)
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_DEBUG": "False",
-        "ANJU_DEMO": "False",
-        "ANJU_IMPORT_MAX_ROWS": str(max(options.rows, 200_000)),
-        "DJANGO_MEDIA_ROOT": os.path.abspath("var/bench-media"),
-    }
-    import psycopg
-
-    admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as connection:
-        if not connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = 'anju_bench_imports'"
-        ).fetchone():
-            connection.execute('CREATE DATABASE "anju_bench_imports"')
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True)
-    subprocess.run([*manage, "seed_demo", "-v", "0"], env=env, check=True)
-    output = subprocess.run(
-        [sys.executable, "-m", "bench.imports", "--child", str(options.rows)],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    result = json.loads(output.strip().splitlines()[-1])
-    ratio = result["total_s"] / result["copy_s"] if result["copy_s"] else float("inf")
-    print(
-        f"household import: {result['rows']:,} rows ({result['file_mb']} MB .xlsx) checked in "
-        f"{result['check_s']} s and imported in {result['import_s']} s: {result['total_s']} s "
-        f"in all, peak memory {result['peak_mb']} MB; floor (COPY of the same rows) "
-        f"{result['copy_s']} s, ratio {ratio:.1f}"
-    )
-    if options.json:
-        with open(options.json, "w") as out:
-            json.dump({**result, "ratio": round(ratio, 1)}, out, indent=2)
+    for figure in run(options.rows, options.repeat):
+        print(figure.line())
 
 
 if __name__ == "__main__":

@@ -119,13 +119,13 @@ def household_for_token(token: str) -> Household | None:
     """
     if not token or len(token) > MAX_TOKEN_LENGTH or not _TOKEN_SHAPE.fullmatch(token):
         return None
-    link = (
-        HouseholdLink.objects.active()
-        .select_related("household__building__neighbourhood")
-        .filter(token_hash=hash_token(token))
-        .first()
-    )
-    if link is None:
+    try:  # get(), not first(): the hash is unique, and no ORDER BY to compile on every page
+        link = (
+            HouseholdLink.objects.active()
+            .select_related("household__building__neighbourhood")
+            .get(token_hash=hash_token(token))
+        )
+    except HouseholdLink.DoesNotExist:
         return None
     now = timezone.now()
     if link.last_used_at is None or now - link.last_used_at >= LAST_USED_PRECISION:
