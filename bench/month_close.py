@@ -2,9 +2,9 @@
 month's dispatch sheet of every project under way), then the close (snapshots, inspection
 report, ranking, bulletin), as beat runs them (``cycle.jobs.open_month``, ``close_month``).
 
-It reads the databases ``anju_bench_1000`` and ``anju_bench_10000`` (``bench.common``) and
-runs the jobs again (``force``) for the current month's dispatch and last month's close,
-which ``seed_demo`` already ran once: the same work as on the 1st of a month. Each run is a
+It reads the databases ``anju_bench_1000`` and ``anju_bench_10000`` (``bench.common``),
+deletes the current month's dispatch sheets, and runs the jobs again (``force``): the current
+month's dispatch round and last month's close, the same work as on the 1st of a month. Each run is a
 fresh process; the queries are counted, and must be the same at both sizes (batched: their
 number does not grow with the projects).
 
@@ -29,6 +29,7 @@ def child(_runs: int) -> None:
     from django.db import connection
 
     from cycle import jobs
+    from cycle.models import Dispatch
     from cycle.periods import Month
     from projects.models import Project
 
@@ -39,6 +40,8 @@ def child(_runs: int) -> None:
         return execute(sql, params, many, context)
 
     current = Month.current()
+    # The dispatch round opens every sheet afresh, as on the 1st of a month.
+    Dispatch.objects.filter(month=current.first).delete()
     result = {"projects": Project.objects.count()}
     with connection.execute_wrapper(count):
         started = time.perf_counter()

@@ -57,8 +57,10 @@ __all__ = [
     "unreported",
 ]
 
-#: Rows per INSERT when opening a month (the database may cut a batch smaller still).
-BATCH_SIZE = 1000
+#: Rows per INSERT when opening a month: None, all of them in one statement where the database
+#: allows it (PostgreSQL: the queries do not grow with the projects; SQLite cuts batches to
+#: its limit on parameters).
+BATCH_SIZE = None
 
 #: The permission that lets community staff report a dispatch.
 REPORT_PERMISSION = "cycle.change_dispatch"
@@ -96,8 +98,8 @@ def open_dispatches(month: "Month | datetime.date") -> dict:
     """Open the month's dispatch of every active project that has none yet, with one line per
     task item (completed before the month = completed to date = what the item records now).
 
-    Runs a fixed number of queries whatever the number of projects (the inserts in batches of
-    ``BATCH_SIZE``); running it again opens nothing new. Returns ``{"opened": n,
+    Runs a fixed number of queries whatever the number of projects on PostgreSQL (each table's
+    rows in one INSERT, ``BATCH_SIZE``); running it again opens nothing new. Returns ``{"opened": n,
     "existing": m}``: the dispatches opened now, and the active projects that already had one.
     """
     first = as_month(month).first

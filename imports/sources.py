@@ -168,7 +168,10 @@ def _sheets(upload) -> tuple[list[str], dict[str, str]]:
 
 _ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
 _ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"(\d+)\"")
-_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Z]{1,3})(\d+)\"")
+# A cell's column and row, found apart: each list then holds few distinct values (a sheet's
+# dozen columns; one row number per row), so the largest is taken over a small set.
+_CELL_COLUMN = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Z]{1,3})\d+\"")
+_CELL_ROW = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"[A-Z]{1,3}(\d+)\"")
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]*\d*:?([A-Z]{1,3})(\d+)\"")
 
 
@@ -197,11 +200,12 @@ def _check_extent(upload, part: str | None, sheet: str, limits: Limits) -> None:
                 cut = text.rfind(b"<")
                 body, tail = text[:cut], text[cut:]
                 rows += len(_ROW.findall(body))
-                for match in _ROW_NUMBER.finditer(body):
-                    last_row = max(last_row, int(match.group(1)))
-                for match in _CELL_REF.finditer(body):
-                    last_row = max(last_row, int(match.group(2)))
-                    last_column = max(last_column, _column_number(match.group(1)))
+                if row_numbers := _ROW_NUMBER.findall(body):
+                    last_row = max(last_row, *map(int, row_numbers))
+                if cell_rows := set(_CELL_ROW.findall(body)):
+                    last_row = max(last_row, *map(int, cell_rows))
+                if columns := set(_CELL_COLUMN.findall(body)):
+                    last_column = max(last_column, *map(_column_number, columns))
                 if max(rows, last_row) - 1 > limits.max_rows:
                     _too_many(sheet, max(rows, last_row), limits)
     if last_column > 16384 or last_column > limits.max_columns * 100:
