@@ -31,7 +31,7 @@ import time
 import urllib.error
 import urllib.request
 
-from bench.common import ROOT, Figure, child_env, ensure_database, median
+from bench.common import ROOT, Figure, child_env, ensure_database, median, run_child
 
 PORT = 8098
 TOKENS = ROOT / "var" / "bench" / "answers.txt"
@@ -167,7 +167,7 @@ def run(repeat: int = 3, workers: int = 0, connections: int = 16, seconds: int =
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install wrk (make bench installs it)")
     url = ensure_database("submissions")
-    links = json.loads(_child(url, "1"))["links"]
+    links = run_child("bench.submissions", url, "1")["links"]
     env = child_env(url, DJANGO_SETTINGS_MODULE="bench.settings")
     log = open(ROOT / "var" / "bench" / "gunicorn.log", "w")  # noqa: SIM115 (closed below)
     server = subprocess.Popen(
@@ -200,7 +200,7 @@ def run(repeat: int = 3, workers: int = 0, connections: int = 16, seconds: int =
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
         log.close()
-    counted = json.loads(_child(url, "2"))
+    counted = run_child("bench.submissions", url, "2")
     rate = median([a["rate"] for a in answers])
     floor_rate = median([f["rate"] for f in floors])
     p95 = median([a["p95_us"] / 1000 for a in answers])
@@ -248,18 +248,6 @@ def run(repeat: int = 3, workers: int = 0, connections: int = 16, seconds: int =
             notes="statuses " + ", ".join(sorted({str(s) for s in statuses})),
         ),
     ]
-
-
-def _child(url: str, mode: str) -> str:
-    output = subprocess.run(
-        [sys.executable, "-m", "bench.submissions", "--child", mode],
-        env=child_env(url),
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    ).stdout
-    return output.strip().splitlines()[-1]
 
 
 def main() -> None:

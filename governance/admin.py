@@ -371,11 +371,13 @@ class CompanyFileAdmin(PropertyCompanyAdmin):
 
     inlines = [ServiceContractInline, CompanyStaffInline]
     readonly_fields = ["neighbourhoods_served", "record"]
-    request_user_may_read_credit = False
 
-    def get_form(self, request, obj=None, **kwargs):
-        self.request_user_may_read_credit = request.user.has_perm("governance.view_creditrecord")
-        return super().get_form(request, obj, **kwargs)
+    def get_readonly_fields(self, request, obj=None):
+        # The link to the credit file, for those who may follow it.
+        readonly = [*super().get_readonly_fields(request, obj)]
+        if obj is not None and request.user.has_perm("governance.view_creditrecord"):
+            readonly.append("credit_file")
+        return readonly
 
     @admin.display(description=_("neighbourhoods served"))
     def neighbourhoods_served(self, company):
@@ -387,24 +389,20 @@ class CompanyFileAdmin(PropertyCompanyAdmin):
         if company.pk is None:
             return "—"
         year = timezone.localdate().year
-        row = next((r for r in scoring.scores(year) if r["company"] == company.pk), None)
-        decisions = list(company.decisions.all())
-        credit = reverse("admin:governance_creditrecord_changelist")
+        (row,) = scoring.scores(year, [company.pk])
         text = _("%(year)d: %(score)s points, grade %(grade)s") % {
             "year": year,
             "score": row["score"],
             "grade": row["grade"] or "—",
         }
-        if decisions:
-            text += " · " + "、".join(str(d.get_kind_display()) for d in decisions)
-        if not self.request_user_may_read_credit:
-            return text
+        decisions = [str(d.get_kind_display()) for d in company.decisions.all()]
+        return " · ".join([text, "、".join(decisions)]) if decisions else text
+
+    @admin.display(description=_("credit file"))
+    def credit_file(self, company):
+        url = reverse("admin:governance_creditrecord_changelist")
         return format_html(
-            '{} · <a href="{}?company__id__exact={}">{}</a>',
-            text,
-            credit,
-            company.pk,
-            _("credit file"),
+            '<a href="{}?company__id__exact={}">{}</a>', url, company.pk, _("credit file")
         )
 
 

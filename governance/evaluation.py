@@ -222,10 +222,10 @@ class Result:
         """The record this result earns: (kind or None, points)."""
         if not self.enough_answers:
             return None, Decimal(0)
-        for lowest, kind, points in POINTS_BY_RATE:
-            if self.rate >= lowest:
-                return kind, points
-        return None, Decimal(0)  # pragma: no cover - the last tier starts at 0
+        # The last tier starts at 0: every rate finds one.
+        return next(
+            (kind, points) for lowest, kind, points in POINTS_BY_RATE if self.rate >= lowest
+        )
 
 
 def with_live_counts(rounds):
@@ -294,10 +294,8 @@ def points_text(evaluation: EvaluationRound) -> str:
     """What the round earned, in words: "+3", "−3", "no points (…)", or that it is open."""
     if evaluation.is_open:
         return _("open until %(date)s") % {"date": date_format(evaluation.closes_on)}
-    record = evaluation.credit_record
-    if record is not None:
-        sign = "+" if record.kind == CreditRecord.Kind.GOOD else "−"
-        return f"{sign}{record.points.normalize():f}"
+    if evaluation.credit_record is not None:
+        return evaluation.credit_record.signed_points
     if not result_of(evaluation).enough_answers:
         return _("no points: fewer than a third of the households answered")
     return _("no points")

@@ -129,8 +129,13 @@ class CreditRecord(models.Model):
         indexes = [models.Index(fields=["company", "date"])]
 
     def __str__(self):
+        return f"{self.company} {self.date} {self.signed_points}"
+
+    @property
+    def signed_points(self) -> str:
+        """The points with their sign: "+3" for a good record, "−5" for a bad one."""
         sign = "+" if self.kind == self.Kind.GOOD else "−"
-        return f"{self.company} {self.date} {sign}{self.points.normalize():f}"
+        return f"{sign}{self.points.normalize():f}"
 
 
 class Assessment(models.Model):

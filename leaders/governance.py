@@ -140,7 +140,7 @@ def firm(request, pk):
     company = get_object_or_404(PropertyCompany, pk=pk)
     period = Period(None)
     year = period.current.first.year
-    this_year = next((r for r in scoring.scores(year) if r["company"] == company.pk), None)
+    (this_year,) = scoring.scores(year, [company.pk])
     staff = [
         {
             "duty": person.duty,
