@@ -5,7 +5,7 @@ MANAGE := $(UV) run --frozen python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test e2e bench install uv worker beat lint check-deploy format messages
+.PHONY: run test e2e bench install uv worker beat lint audit check-deploy format messages
 
 ## run: install, migrate, compile translations, load the demo county, serve on 127.0.0.1:8000
 run: export DJANGO_DEBUG ?= True
@@ -63,6 +63,10 @@ lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
+
+## audit: bandit over the code, pip-audit over uv.lock (results in var/audit/)
+audit: install
+	UV=$(UV) .ci/audit
 
 check-deploy: install
 	$(MANAGE) check --deploy --fail-level WARNING

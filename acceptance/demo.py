@@ -486,7 +486,8 @@ def _save_in_bulk(objects: list, names: tuple[str, ...]) -> None:
     fields = [meta.get_field(name) for name in names]
     quote = connection.ops.quote_name
     columns = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-    sql = f"UPDATE {quote(meta.db_table)} SET {columns} WHERE {quote(meta.pk.column)} = %s"
+    # Names from the model's own metadata, quoted; the values go as parameters.
+    sql = f"UPDATE {quote(meta.db_table)} SET {columns} WHERE {quote(meta.pk.column)} = %s"  # nosec B608
     rows = [
         [
             *(field.get_db_prep_save(getattr(obj, field.attname), connection) for field in fields),

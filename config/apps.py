@@ -8,3 +8,6 @@ class ConfigConfig(AppConfig):
 
     name = "config"
     verbose_name = _("Anju")
+
+    def ready(self):
+        from . import sessions  # noqa: F401 (connects the login receiver)

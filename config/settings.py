@@ -5,9 +5,11 @@ Celery tasks executed in-process. Production sets ``DATABASE_URL`` (PostgreSQL),
 ``DJANGO_SECRET_KEY`` and ``DJANGO_ALLOWED_HOSTS``; the README lists every variable.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -26,7 +28,7 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # (DEBUG off) refuses to start with it, and the login backend refuses the demo password when
 # demo mode is off, whatever the database holds.
 ANJU_DEMO = env.bool("ANJU_DEMO", default=False)
-DEMO_PASSWORD = "anju-demo"
+DEMO_PASSWORD = "anju-demo"  # nosec B105
 if ANJU_DEMO and not DEBUG:
     raise ImproperlyConfigured(
         "ANJU_DEMO=True enables the published demo passwords; it is refused when "
@@ -48,6 +50,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_celery_beat",
+    "axes",
     "import_export",
     "simple_history",
     "config",
@@ -63,8 +66,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "config.sessions.SessionIdleTimeout",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -72,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -119,18 +126,41 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication -----------------------------------------------------------------------
 
-AUTHENTICATION_BACKENDS = ["residents.auth.ModelBackend"]
+# django-axes first: it refuses a login that is locked out before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "residents.auth.ModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 # --- Language and time: Chinese first, the county's own clock -----------------------------
+
+# A staff session ends after this long without a request (each request starts the time again),
+# and when the browser is closed.
+# (config.sessions.SessionIdleTimeout keeps a working session alive.)
+SESSION_COOKIE_AGE = env.int("ANJU_SESSION_IDLE_MINUTES", default=120) * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Login lockout (django-axes): after ANJU_LOGIN_FAILURES failed logins for one account from one
+# address, that account is refused from that address for ANJU_LOGIN_LOCKOUT_MINUTES. Counting
+# the account with the address keeps a colleague's typing in a shared office from locking
+# everyone out, and a stranger elsewhere from locking a clerk out. The address is the
+# visitor's, not the proxy's (config.client_ip and ANJU_CLIENT_IP_HEADER).
+AXES_FAILURE_LIMIT = env.int("ANJU_LOGIN_FAILURES", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("ANJU_LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -194,8 +224,9 @@ CACHES = {
 }
 RATELIMIT_VIEW = "surveys.views.rate_limited"
 # Behind a proxy, the request header that carries the visitor's address (for example
-# HTTP_X_REAL_IP), so that rate limits count per visitor and not per proxy.
-RATELIMIT_IP_META_KEY = env("ANJU_CLIENT_IP_HEADER", default=None)
+# HTTP_X_REAL_IP), so that rate limits and the login lockout count per visitor, not per proxy.
+ANJU_CLIENT_IP_HEADER = env("ANJU_CLIENT_IP_HEADER", default="")
+RATELIMIT_IP_META_KEY = "config.client_ip.client_ip"
 
 # --- The programme's own settings -----------------------------------------------------------
 
@@ -239,7 +270,28 @@ SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy (django-csp): scripts only from Anju's own static files, never inline
+# (the few page behaviours are bound in static/js/anju.js); no plugins, no framing, forms sent
+# only to Anju. Inline styles stay allowed: the admin's own templates use style attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- Logging: to the console; personal data is never written here -------------------------
 
@@ -261,6 +313,8 @@ LOGGING = {
         "django": {"handlers": [], "propagate": True},
         # runserver's request lines, which do not propagate: through the masking handler too.
         "django.server": {"handlers": ["console"], "propagate": False, "level": "INFO"},
+        # django-axes announces itself at every start; its lockouts are warnings and still show.
+        "axes.apps": {"level": "WARNING"},
     },
 }
 

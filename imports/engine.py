@@ -13,8 +13,8 @@ import datetime
 import io
 import logging
 import zipfile
-from xml.etree.ElementTree import ParseError
 
+from defusedxml.ElementTree import ParseError
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction

@@ -146,13 +146,15 @@ _NS = {
 
 def _sheets(upload) -> tuple[list[str], dict[str, str]]:
     """The workbook's sheet names in order, and the archive part of each."""
-    from xml.etree import ElementTree
+    # defusedxml: a workbook is a stranger's XML; entity declarations (the "billion laughs")
+    # and external references are refused instead of expanded or fetched.
+    from defusedxml import DefusedXmlException, ElementTree
 
     try:
         with zipfile.ZipFile(upload) as archive:
             book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
             rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError) as error:
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, DefusedXmlException) as error:
         raise Rejected(_("The file is not a readable .xlsx workbook.")) from error
     targets = {
         rel.get("Id"): rel.get("Target", "") for rel in rels.findall("pkg:Relationship", _NS)

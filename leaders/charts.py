@@ -47,7 +47,8 @@ CONFIG_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL)
 def render(chart) -> str:
     """The chart as inline SVG markup: no XML declaration and no script at all, so it reads
     under a Content Security Policy that allows no inline script."""
-    return mark_safe(CONFIG_SCRIPT.sub("", chart.render(is_unicode=True)))
+    # pygal writes the SVG with an XML library, which escapes every label and value.
+    return mark_safe(CONFIG_SCRIPT.sub("", chart.render(is_unicode=True)))  # nosec B308 B703
 
 
 def stages_chart(title: str, rows: list[tuple[str, int]]) -> str:
@@ -182,5 +183,6 @@ def timeline_chart(
                     row["actual_title"],
                 )
             )
-    parts.append(mark_safe("</svg>"))
-    return mark_safe("".join(parts))
+    parts.append(mark_safe("</svg>"))  # nosec B308
+    # Every part went through format_html.
+    return mark_safe("".join(parts))  # nosec B308 B703

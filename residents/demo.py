@@ -787,9 +787,9 @@ def ensure_demo_accounts(communities, teams, *, demo_mode: bool) -> list[DemoAcc
         if demo_mode:
             password = settings.DEMO_PASSWORD
         elif user.has_usable_password():
-            password = "(its own password, kept)"
+            password = "(its own password, kept)"  # nosec B105
         else:
-            password = "(no password: ANJU_DEMO is off)"
+            password = "(no password: ANJU_DEMO is off)"  # nosec B105
         accounts.append(DemoAccount(username, role, password))
     return accounts
 

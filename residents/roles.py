@@ -51,6 +51,9 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "django_celery_beat.change_crontabschedule",
         "admin.view_logentry",
         "auth.view_user",  # to pick the members of visit teams and the owners of staff profiles
+        # The login lockout: who was paused, and lifting a pause by deleting its record.
+        "axes.view_*",
+        "axes.delete_accessattempt",
     ],
     Role.COMMUNITY: [
         "residents.view_personal_data",
@@ -134,6 +137,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "admin.view_logentry",
         "auth.view_user",
         "auth.view_group",
+        "axes.view_*",
     ],
 }
 

@@ -390,6 +390,31 @@ def test_a_decompression_bomb_is_refused_before_it_is_inflated(office, registers
     assert job.state == ImportJob.State.REJECTED and "MB" in job.message
 
 
+def with_entities(content: bytes) -> bytes:
+    """The workbook with a "billion laughs" in its workbook part: nested entity declarations
+    that a plain XML parser would expand to gigabytes."""
+    laughs = b'<!ENTITY l0 "ha">' + b"".join(
+        b'<!ENTITY l%d "%s">' % (n, b"&l%d;" % (n - 1) * 10) for n in range(1, 10)
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/workbook.xml":
+                data = data.replace(b"?>", b"?><!DOCTYPE workbook [" + laughs + b"]>", 1)
+                data = data.replace(b'name="', b'name="&l9;', 1)
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+def test_a_workbook_declaring_xml_entities_is_refused_unexpanded(office, registers):
+    before = register_state()
+    job = upload(office, with_entities(xlsx([household("301")])))
+    assert job.state == ImportJob.State.REJECTED
+    assert job.message == "该文件不是可读取的 .xlsx 工作簿。"
+    assert register_state() == before
+
+
 @pytest.mark.parametrize(
     "content, name",
     [

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import authenticate
+from django.test import RequestFactory
 
 from .factories import UserFactory
 
@@ -17,6 +18,11 @@ PRODUCTION_ENV = {
     "DJANGO_SECRET_KEY": "x7#production-secret-that-is-long-and-random-enough-9f2c1a8b7d6e5",
     "DJANGO_ALLOWED_HOSTS": "anju.example.gov.cn",
 }
+
+
+def login_request():
+    """A login form's request: the login lockout counts failures per account and address."""
+    return RequestFactory().post("/login/")
 
 
 def run_manage(*args, env):
@@ -53,16 +59,22 @@ def test_the_default_secret_key_fails_the_deployment_check():
 def test_demo_password_is_refused_outside_demo_mode(settings):
     UserFactory(username="office", password=settings.DEMO_PASSWORD)
     settings.ANJU_DEMO = False
-    assert authenticate(username="office", password=settings.DEMO_PASSWORD) is None
+    assert authenticate(login_request(), username="office", password=settings.DEMO_PASSWORD) is None
     settings.ANJU_DEMO = True
-    assert authenticate(username="office", password=settings.DEMO_PASSWORD) is not None
+    assert (
+        authenticate(login_request(), username="office", password=settings.DEMO_PASSWORD)
+        is not None
+    )
 
 
 @pytest.mark.django_db
 def test_other_passwords_work_whatever_the_mode(settings):
     UserFactory(username="clerk", password="a long and private passphrase")
     settings.ANJU_DEMO = False
-    assert authenticate(username="clerk", password="a long and private passphrase") is not None
+    assert (
+        authenticate(login_request(), username="clerk", password="a long and private passphrase")
+        is not None
+    )
 
 
 def test_chinese_is_the_default_language(settings):
