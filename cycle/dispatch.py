@@ -42,6 +42,7 @@ from simple_history.utils import bulk_update_with_history
 
 from projects.models import Project, TaskItem
 from projects.services import Refused, say
+from residents.auth import holders_of
 
 from .models import Dispatch, DispatchLine, JobRun
 from .periods import Month
@@ -405,8 +406,7 @@ def staff_by_community(communities, permission: str) -> dict[int, set[int]]:
     each of ``communities`` (ids): community id → user ids. One query."""
     found = defaultdict(set)
     rows = (
-        get_user_model()
-        .objects.with_perm(permission, is_active=True, include_superusers=False)
+        holders_of(permission)
         .filter(staff_profile__communities__in=list(communities))
         .values_list("staff_profile__communities", "pk")
     )

@@ -18,7 +18,6 @@ import datetime
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count, Q
@@ -41,6 +40,7 @@ from residents.admin import (
     CommunityListFilter,
     ScopedModelAdmin,
 )
+from residents.auth import holders_of
 from residents.scoping import sees_every_neighbourhood
 
 from .. import inspections
@@ -229,11 +229,7 @@ class InspectionAdmin(ScopedHistoryAdmin, ScopedModelAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "inspector":
             # The accounts that inspect (the inspectors, and the county office).
-            kwargs["queryset"] = (
-                get_user_model()
-                .objects.with_perm("cycle.add_inspection", is_active=True, include_superusers=False)
-                .order_by("username")
-            )
+            kwargs["queryset"] = holders_of("cycle.add_inspection").order_by("username")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):

@@ -18,7 +18,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count, Q, TextChoices
@@ -33,6 +32,7 @@ from projects.admin.history import ScopedHistoryAdmin
 from projects.admin.steps import report_step
 from projects.images import process_upload
 from residents.admin import CommunityListFilter, ScopedModelAdmin
+from residents.auth import holders_of
 
 from .. import ledger
 from ..models import ResidentRequest
@@ -334,13 +334,7 @@ class ResidentRequestAdmin(HouseholdColumnMixin, ScopedHistoryAdmin, ScopedModel
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "assignee":
             # The accounts that may handle requests.
-            kwargs["queryset"] = (
-                get_user_model()
-                .objects.with_perm(
-                    "surveys.change_residentrequest", is_active=True, include_superusers=False
-                )
-                .order_by("username")
-            )
+            kwargs["queryset"] = holders_of("surveys.change_residentrequest").order_by("username")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_actions(self, request):
