@@ -6,6 +6,7 @@ The ``registers`` fixture (conftest) gives households in communities A, B and C;
 """
 
 import csv
+import logging
 import io
 
 import pytest
@@ -289,3 +290,59 @@ def test_building_head_and_committee_member_phones_are_clear_for_community_staff
         reverse("admin:residents_ownerscommittee_change", args=[member.committee_id])
     )
     assert member.phone in committee_page.content.decode()
+
+
+# --- Never in the logs -----------------------------------------------------------------------
+
+
+def test_no_name_phone_or_id_number_reaches_the_logs(client, registers, caplog):
+    """Every log record of a busy morning, at every level: an import with a bad row, an
+    export, a refused page, a household form with errors, a resident's message quoting a
+    phone, a failed login under a phone number. None holds a name, a phone or an ID number."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from surveys.links import issue_link
+
+    from .test_imports import xlsx
+
+    household = registers.a.household
+    personal = [
+        household.head_name,
+        household.phone,
+        household.id_number,
+        registers.b.household.head_name,
+        registers.b.household.phone,
+        "13955550001",
+        "冯新户",
+    ]
+    office = make_user(Role.OFFICE)
+    with caplog.at_level(logging.DEBUG):
+        client.force_login(office)
+        row = ["城关社区", "桃园小区", "1", 1, 2, "909", "冯新户", "13955550001", "不是身份证号",
+               "很多", 1, 0, "自住"]  # fmt: skip
+        client.post(
+            reverse("admin:imports_importjob_upload", args=["households"]),
+            {"file": SimpleUploadedFile("住户.xlsx", xlsx([row]))},
+        )
+        client.post(
+            reverse("admin:residents_household_export"),
+            {"format": "0", "resource": "0", "householdresource_phone": "on"},
+        )
+        client.post(
+            reverse("admin:residents_household_change", args=[household.pk]),
+            {"head_name": household.head_name, "phone": f"{household.phone}x", "people": "-1"},
+        )
+        client.force_login(make_user(Role.COMMUNITY, communities=[registers.b.community]))
+        client.get(reverse("admin:residents_household_change", args=[household.pk]))
+        client.logout()
+        token = issue_link(household)
+        client.post(
+            reverse("surveys:household_opinion", args=[token]),
+            {"category": "opinion", "text": f"请回电 {household.phone}，{household.head_name}"},
+        )
+        for _ in range(6):
+            client.post("/login/", {"username": household.phone, "password": "wrong"})
+    assert caplog.records, "the morning's work logged nothing: the test would prove nothing"
+    logged = caplog.text + "".join(str(record.__dict__) for record in caplog.records)
+    assert [value for value in personal if value in logged] == []
+    assert token not in logged
