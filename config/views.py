@@ -4,7 +4,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.db.models import Count, Sum
@@ -72,6 +72,7 @@ def healthz(request):
         checks["broker"] = "ok" if _broker_ok() else "down"
     else:
         checks["broker"] = "not configured (tasks run in-process)"
+    cache = caches["default"]
     if isinstance(cache, ResilientRedisCache):  # down, the residents' pages are not limited
         checks["cache"] = "ok" if cache.reachable() else "down"
     healthy = "down" not in checks.values()
