@@ -217,12 +217,19 @@ else:
 
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            # Gives up when Redis is unreachable: a cache miss, not an error (config/cache.py).
+            "BACKEND": "config.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
 RATELIMIT_VIEW = "surveys.views.rate_limited"
+# With the cache unreachable the residents' pages are not limited: their answers are saved.
+RATELIMIT_FAIL_OPEN = True
 # Behind a proxy, the request header that carries the visitor's address (for example
 # HTTP_X_REAL_IP), so that rate limits and the login lockout count per visitor, not per proxy.
 ANJU_CLIENT_IP_HEADER = env("ANJU_CLIENT_IP_HEADER", default="")

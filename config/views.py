@@ -4,6 +4,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.db.models import Count, Sum
@@ -11,6 +12,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from config.cache import ResilientRedisCache
 from residents.models import Neighbourhood
 from residents.scoping import sees_every_neighbourhood
 
@@ -63,13 +65,16 @@ def healthz(request):
     """The state of the services Anju needs: 200 when all are up, 503 when one is down.
 
     The broker is checked when one is configured (``REDIS_URL``); without it tasks run
-    in-process and there is nothing to check.
+    in-process and there is nothing to check. So is the cache when it is Redis.
     """
     checks = {"database": "ok" if _database_ok() else "down"}
     if settings.REDIS_URL:
         checks["broker"] = "ok" if _broker_ok() else "down"
     else:
         checks["broker"] = "not configured (tasks run in-process)"
+    cache = caches["default"]
+    if isinstance(cache, ResilientRedisCache):  # down, the residents' pages are not limited
+        checks["cache"] = "ok" if cache.reachable() else "down"
     healthy = "down" not in checks.values()
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", "checks": checks},

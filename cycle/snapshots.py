@@ -56,7 +56,6 @@ whole ledger), ``behind_schedule`` (project ids), ``satisfaction`` {``projects``
 """
 
 import datetime
-import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -82,7 +81,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from redis.exceptions import RedisError
 
 from acceptance.models import AcceptanceDecision, Satisfaction, SurveyRound
 from projects.models import (
@@ -98,7 +96,6 @@ from surveys.models import ResidentRequest
 from .models import CountySnapshot, Finding, ProjectSnapshot
 from .periods import Month
 
-logger = logging.getLogger(__name__)
 Status = Project.Status
 RequestStatus = ResidentRequest.Status
 ANSWERED = (RequestStatus.ANSWERED, RequestStatus.CLOSED)
@@ -702,23 +699,14 @@ def recent_county_figures(
         max_age = settings.ANJU_LIVE_FIGURES_SECONDS
     key = f"anju:county-figures:{month.key}"
     if max_age > 0 and not refresh:
-        kept = _cache_call(cache.get, key)
+        kept = cache.get(key)  # None when Redis is unreachable (config/cache.py)
         if kept and now - kept["at"] <= datetime.timedelta(seconds=max_age):
             return kept["figures"], kept["at"]
     figures = live_county_figures(month, now=now)
     if max_age > 0:
         # Kept twice as long as it is fresh, so the refresh task's next run finds it there.
-        _cache_call(cache.set, key, {"at": now, "figures": figures}, timeout=2 * max_age)
+        cache.set(key, {"at": now, "figures": figures}, timeout=2 * max_age)
     return figures, now
-
-
-def _cache_call(method, *args, **kwargs):
-    """A cache read or write that gives up (None) when the cache is unreachable."""
-    try:
-        return method(*args, **kwargs)
-    except (RedisError, OSError):
-        logger.warning("The cache is unreachable: the county's figures are summed afresh.")
-        return None
 
 
 def live_figures(month=None, *, projects: QuerySet | None = None, now=None) -> dict:

@@ -14,6 +14,8 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from imports import tasks as import_tasks
+
 from . import jobs, snapshots
 from .periods import Month, Quarter
 
@@ -65,12 +67,18 @@ def prepare_quarter(period: str | None = None) -> dict:
 @shared_task(name="cycle.daily", **RELIABLE)
 def daily(period: str | None = None) -> dict:
     """The flags of ``period`` (a day, "2026-11-26"; default today), then, for today, catch
-    up any monthly job that did not run."""
+    up any monthly job that did not run, and send the imports left unsent while the task
+    queue was down."""
     today = timezone.localdate()
     day = datetime.date.fromisoformat(period) if period else today
     run = jobs.daily(day)
     caught_up = jobs.catch_up(today) if day == today else []
-    return {**_summary(run), "caught_up": [f"{r.job} {r.period}" for r in caught_up]}
+    imports_sent = import_tasks.send_unsent() if day == today else 0
+    return {
+        **_summary(run),
+        "caught_up": [f"{r.job} {r.period}" for r in caught_up],
+        "imports_sent": imports_sent,
+    }
 
 
 @shared_task(name="cycle.refresh_figures", ignore_result=True)

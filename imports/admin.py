@@ -194,6 +194,8 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         job = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if job.phase == ImportJob.UNSENT and tasks.send(job.pk):  # the queue is back
+            job.refresh_from_db()
         kind_class = KINDS.get(job.kind)
         context = {
             **self.admin_site.each_context(request),

@@ -38,6 +38,8 @@ class ImportJob(models.Model):
     preview = models.JSONField(_("preview"), default=dict, blank=True)
     message = models.TextField(_("message"), blank=True)
     rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    #: What a busy job is doing ("reading", "writing"…), or ``UNSENT``: waiting to be sent to
+    #: the task queue, which was unreachable.
     phase = models.CharField(_("phase"), max_length=20, blank=True)
     report = models.FileField(_("result report"), upload_to="imports/%Y/%m/", blank=True)
     checked_at = models.DateTimeField(_("checked"), null=True, blank=True)
@@ -50,6 +52,8 @@ class ImportJob(models.Model):
         blank=True,
         related_name="+",
     )
+
+    UNSENT = "unsent"
 
     class Meta:
         verbose_name = _("import")

@@ -7,8 +7,10 @@ holds ``residents.view_personal_data``, and cannot be searched for without it.
 """
 
 import functools
+import hashlib
 from collections import Counter, defaultdict
 
+from django import forms
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
@@ -115,6 +117,74 @@ class AnjuModelAdmin(ChangeHistoryMixin, admin.ModelAdmin):
             if stored is not None:
                 context.update(original=stored, subtitle=str(stored))
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+#: The hidden field of a change form that carries the record's version as it was opened.
+VERSION_FIELD = "stored_version"
+
+
+class StaleEditForm(forms.ModelForm):
+    """A change form that refuses to save when the record changed after it was opened.
+
+    It carries, in a hidden field, a digest of the stored values of the fields it edits (its
+    many-to-many fields included); on save, the digest is taken again from the record as it
+    is now and must be the same. Fields the form does not edit (a status moved by a button,
+    say) may change meanwhile: the save does not touch them."""
+
+    stored_version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.version = self._version() if self.instance.pk is not None else ""
+        self.fields[VERSION_FIELD].initial = self.version
+
+    def _version(self) -> str:
+        values = []
+        for name in self.fields:
+            field = next((f for f in self._meta.model._meta.get_fields() if f.name == name), None)
+            if field is None or not field.concrete:
+                continue  # a field of the form alone
+            if field.many_to_many:
+                values.append(sorted(getattr(self.instance, name).values_list("pk", flat=True)))
+            else:
+                values.append(getattr(self.instance, field.attname))
+        return hashlib.sha256(repr(values).encode()).hexdigest()[:16]
+
+    def clean(self):
+        if self.instance.pk is not None and self.cleaned_data.get(VERSION_FIELD) != self.version:
+            raise ValidationError(
+                _(
+                    "This record was changed by someone else after you opened it: reload it "
+                    "and make your change again."
+                ),
+                code="stale",
+            )
+        return super().clean()
+
+
+class StaleEditMixin:
+    """A model admin whose change form refuses to overwrite a change saved by someone else
+    after it was opened (``StaleEditForm``; an admin's own ``form`` must subclass it).
+
+    On save the row is locked, then read: two saves at the same moment take turns, and the
+    second sees the first's change. Inline rows are not compared."""
+
+    form = StaleEditForm
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None and request.method == "POST":
+            # Held until the request's transaction ends; then read as it is now.
+            locked = self.model._base_manager.select_for_update().filter(pk=obj.pk)
+            list(locked.values_list("pk"))
+            obj = super().get_object(request, object_id, from_field)
+        return obj
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and VERSION_FIELD not in fields:
+            fields.append(VERSION_FIELD)
+        return fields
 
 
 class AnjuInlineFormSet(BaseInlineFormSet):
@@ -573,7 +643,7 @@ class BuildingAdmin(RegisterExportMixin, ScopedModelAdmin):
 
 
 @admin.register(Household)
-class HouseholdAdmin(PersonalDataMixin, RegisterExportMixin, ScopedModelAdmin):
+class HouseholdAdmin(StaleEditMixin, PersonalDataMixin, RegisterExportMixin, ScopedModelAdmin):
     personal_fields = PersonalDataMixin.HEAD_NAME
     resource_classes = [HouseholdResource]
     list_display = [

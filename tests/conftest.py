@@ -30,6 +30,8 @@ from .factories import (
 )
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+#: A Redis address where nothing listens (port 1 of the loopback interface): Redis is down.
+UNREACHABLE = "redis://127.0.0.1:1/0"
 
 
 def pytest_sessionstart(session):

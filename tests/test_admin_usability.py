@@ -19,8 +19,11 @@ from .formdata import form_data
 pytestmark = pytest.mark.django_db
 
 
-def _household_form(household, **changes):
+def _household_form(client, household, **changes):
+    """The change form's values for ``household``, with the version of the page as opened."""
+    page = client.get(_change_url(household)).content.decode()
     data = {
+        "stored_version": form_data(page)["stored_version"],
         "building": household.building_id,
         "unit": household.unit,
         "floor": household.floor,
@@ -59,7 +62,7 @@ def test_a_hand_edited_community_filter_shows_nothing_instead_of_failing(client,
 def test_a_broken_rule_is_explained_in_chinese_and_the_form_keeps_the_input(client):
     household = HouseholdFactory(people=2, elderly=0)
     client.force_login(make_user(Role.OFFICE))
-    response = client.post(_change_url(household), _household_form(household, elderly=5))
+    response = client.post(_change_url(household), _household_form(client, household, elderly=5))
     body = response.content.decode()
     assert response.status_code == 200
     assert "老年人数不能超过家庭人数" in body
@@ -73,7 +76,7 @@ def test_a_duplicate_address_is_explained_plainly(client):
     first = HouseholdFactory(unit=1, room="101")
     second = HouseholdFactory(building=first.building, unit=1, room="102")
     client.force_login(make_user(Role.OFFICE))
-    response = client.post(_change_url(second), _household_form(second, room="101"))
+    response = client.post(_change_url(second), _household_form(client, second, room="101"))
     assert "该地址（楼栋、单元、房号）已登记住户" in response.content.decode()
     assert Household.objects.get(pk=second.pk).room == "102"
 
@@ -81,7 +84,7 @@ def test_a_duplicate_address_is_explained_plainly(client):
 def test_the_change_history_names_the_fields_in_the_readers_language(client):
     household = HouseholdFactory(people=2)
     client.force_login(make_user(Role.OFFICE))
-    response = client.post(_change_url(household), _household_form(household, people=3))
+    response = client.post(_change_url(household), _household_form(client, household, people=3))
     assert response.status_code == 302
     entry = LogEntry.objects.get(object_id=str(household.pk))
     with translation.override("zh-hans"):
@@ -193,7 +196,7 @@ def test_after_a_failed_save_the_page_is_titled_by_the_stored_record(client):
     household = HouseholdFactory(unit=1, room="101", people=2)
     client.force_login(make_user(Role.OFFICE))
     response = client.post(
-        _change_url(household), _household_form(household, room="999", elderly=9)
+        _change_url(household), _household_form(client, household, room="999", elderly=9)
     )
     assert response.context["subtitle"] == str(household)
     assert "999室" not in response.content.decode().split("<title>")[1].split("</title>")[0]

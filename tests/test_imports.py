@@ -456,11 +456,17 @@ def test_formula_cells_are_written_harmless_in_the_result_report(office, registe
 # --- Large files: Celery, with progress --------------------------------------------------
 
 
-def test_a_large_file_is_checked_and_imported_by_the_task(office, registers, settings):
+def test_a_large_file_is_checked_and_imported_by_the_task(
+    office, registers, settings, django_capture_on_commit_callbacks
+):
     settings.ANJU_IMPORT_INLINE_BYTES = 0  # every file goes to Celery (in-process in tests)
-    job = upload(office, xlsx([household(str(700 + n)) for n in range(30)]))
+    with django_capture_on_commit_callbacks(execute=True):  # sent once the job is saved
+        job = upload(office, xlsx([household(str(700 + n)) for n in range(30)]))
+    job.refresh_from_db()
     assert job.state == ImportJob.State.CHECKED and job.rows_read == 30
-    job = confirm(office, job)
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm(office, job)
+    job.refresh_from_db()
     assert job.state == ImportJob.State.DONE
     assert Household.objects.filter(room__startswith="7").count() == 30
 

@@ -26,6 +26,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
+from config import celery
 from projects.admin.history import ScopedHistoryAdmin
 from projects.admin.steps import report_step
 from projects.models import Project
@@ -394,20 +395,20 @@ class JobRunAdmin(AnjuModelAdmin):
         permissions=["rerun"],
     )
     def run_again(self, request, queryset):
-        """Each selected run that is not done goes to its Celery task again (after commit):
-        the task finds what is done and does the rest; done runs are left as they are."""
-        queued, skipped = [], []
+        """Each selected run that is not done goes to its Celery task again: the task finds
+        what is done and does the rest; done runs are left as they are. With the task queue
+        unreachable, the runs not sent are named (the daily catch-up runs the monthly jobs
+        that did not finish once the queue is back)."""
+        queued, unsent, skipped = [], [], []
         for run in queryset.order_by("period", "job"):
-            if run.state == JobRun.State.DONE:
+            # A daily run: that day's flags (and today's catch-up).
+            task = tasks.daily if run.job == Job.DAILY else JOB_TASKS.get(run.job)
+            if run.state == JobRun.State.DONE or task is None:
                 skipped.append(run)
-            elif run.job == Job.DAILY:  # that day's flags (and today's catch-up)
-                tasks.daily.delay_on_commit(run.period)
-                queued.append(run)
-            elif run.job in JOB_TASKS:
-                JOB_TASKS[run.job].delay_on_commit(run.period)
+            elif celery.send(task, run.period):
                 queued.append(run)
             else:
-                skipped.append(run)
+                unsent.append(run)
         if queued:
             self.message_user(
                 request,
@@ -418,6 +419,16 @@ class JobRunAdmin(AnjuModelAdmin):
                 )
                 % {"count": len(queued), "runs": ", ".join(str(run) for run in queued)},
                 messages.SUCCESS,
+            )
+        if unsent:
+            self.message_user(
+                request,
+                _(
+                    "The task queue is unreachable: not sent %(runs)s. Try again later; the "
+                    "daily run catches up the monthly jobs that did not finish."
+                )
+                % {"runs": ", ".join(str(run) for run in unsent)},
+                messages.ERROR,
             )
         if skipped:
             self.message_user(

@@ -25,6 +25,7 @@ from residents.admin import (
     AnjuTabularInline,
     CommunityListFilter,
     ScopedModelAdmin,
+    StaleEditMixin,
 )
 
 from .. import services, workflow
@@ -94,7 +95,7 @@ def _transition_action(transition: Transition):
 
 
 @admin.register(Project)
-class ProjectAdmin(ScopedHistoryAdmin, ScopedModelAdmin):
+class ProjectAdmin(StaleEditMixin, ScopedHistoryAdmin, ScopedModelAdmin):
     list_display = [
         "name",
         "status",
