@@ -29,7 +29,13 @@ def ping() -> str:
 def send(task, *args) -> bool:
     """Send ``task`` with ``args`` to the workers: False, with a warning logged, when the
     broker (Redis) is unreachable, so that the caller keeps the work to send it again later
-    instead of failing the request."""
+    instead of failing the request.
+
+    Tasks run in-process (no broker configured) are not sent anywhere: what they raise is
+    their own error, never an unreachable queue, and goes up to the caller."""
+    if task.app.conf.task_always_eager:
+        task.delay(*args)
+        return True
     try:
         task.delay(*args)
     except (OperationalError, RedisError, OSError) as error:
