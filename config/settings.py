@@ -161,6 +161,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
+#: Days the record of each staff login (account, address, browser) is kept, for tracing who
+#: worked when; older ones are deleted by the daily run.
+ANJU_LOGIN_RECORDS_DAYS = env.int("ANJU_LOGIN_RECORDS_DAYS", default=180)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

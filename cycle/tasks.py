@@ -15,6 +15,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from imports import tasks as import_tasks
+from residents.auth import forget_old_logins
 
 from . import jobs, snapshots
 from .periods import Month, Quarter
@@ -67,8 +68,8 @@ def prepare_quarter(period: str | None = None) -> dict:
 @shared_task(name="cycle.daily", **RELIABLE)
 def daily(period: str | None = None) -> dict:
     """The flags of ``period`` (a day, "2026-11-26"; default today), then, for today, catch
-    up any monthly job that did not run, and send the imports left unsent while the task
-    queue was down."""
+    up any monthly job that did not run, send the imports left unsent while the task queue
+    was down, and forget the staff logins older than their keeping time."""
     today = timezone.localdate()
     day = datetime.date.fromisoformat(period) if period else today
     run = jobs.daily(day)
@@ -78,6 +79,7 @@ def daily(period: str | None = None) -> dict:
         **_summary(run),
         "caught_up": [f"{r.job} {r.period}" for r in caught_up],
         "imports_sent": imports_sent,
+        "logins_forgotten": forget_old_logins() if day == today else 0,
     }
 
 

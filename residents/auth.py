@@ -1,8 +1,11 @@
 """Authentication: Django's model backend, refusing the published demo password outside demo
 mode, so a database seeded for a demonstration cannot be entered with it in production."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib.auth import backends, get_user_model
+from django.utils import timezone
 
 
 class ModelBackend(backends.ModelBackend):
@@ -24,3 +27,14 @@ def holders_of(permission: str):
         include_superusers=False,
         backend=f"{ModelBackend.__module__}.{ModelBackend.__qualname__}",
     )
+
+
+def forget_old_logins(now=None) -> int:
+    """Delete the records of staff logins (django-axes' access log: account, address, browser)
+    older than ``ANJU_LOGIN_RECORDS_DAYS``; returns how many were deleted. Run daily."""
+    from axes.models import AccessLog
+
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.ANJU_LOGIN_RECORDS_DAYS)
+    deleted, _by_model = AccessLog.objects.filter(attempt_time__lt=cutoff).delete()
+    return deleted

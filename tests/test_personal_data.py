@@ -6,8 +6,8 @@ The ``registers`` fixture (conftest) gives households in communities A, B and C;
 """
 
 import csv
-import logging
 import io
+import logging
 
 import pytest
 from django.urls import reverse

@@ -290,3 +290,20 @@ def test_https_answers_carry_hsts_and_plain_http_is_sent_to_https(client, settin
     secure = client.get("/login/", headers={"x-forwarded-proto": "https"})
     assert secure.status_code == 200
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+@pytest.mark.django_db
+def test_the_daily_run_forgets_staff_logins_older_than_their_keeping_time(settings):
+    from axes.models import AccessLog
+
+    from cycle.tasks import daily
+
+    settings.ANJU_LOGIN_RECORDS_DAYS = 180
+    now = timezone.now()
+    for days in (181, 179, 1):
+        log = AccessLog.objects.create(username="clerk", ip_address="192.0.2.9", user_agent="x")
+        # attempt_time is set on creation: moved back afterwards.
+        AccessLog.objects.filter(pk=log.pk).update(attempt_time=now - timedelta(days=days))
+    assert daily()["logins_forgotten"] == 1
+    ages = [(now - time).days for time in AccessLog.objects.values_list("attempt_time", flat=True)]
+    assert sorted(ages) == [1, 179]
