@@ -37,7 +37,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.messages import get_messages
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -51,16 +50,9 @@ from .factories import HouseholdFactory
 from .formdata import form_data
 from .test_imports import HEADERS, household, upload, xlsx
 from .test_photos import png_header
-from .test_resident_pages import post_plan
+from .test_resident_pages import fresh_rate_limits, post_plan  # noqa: F401 (autouse)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
