@@ -14,6 +14,7 @@ from django import forms
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
@@ -104,7 +105,58 @@ class ScopedAdminMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class AnjuModelAdmin(ChangeHistoryMixin, admin.ModelAdmin):
+class ReadableKeysMixin:
+    """An autocomplete widget that looks up only the submitted keys its model can read.
+
+    After a refused save, Django's autocomplete widgets look the submitted keys up to show
+    them again; a key that is not a number (a hand-made post) would make that query raise, a
+    server error instead of the form's own "Select a valid choice". So would a number beyond
+    the range of the column.
+    """
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        opts = remote.model._meta
+        key = opts.get_field(getattr(remote, "field_name", None) or opts.pk.name)
+        return super().optgroups(name, [v for v in value if _readable(key, v)], attr)
+
+
+def _readable(field, value) -> bool:
+    """Whether ``value`` is a key ``field`` can hold (a number within the column's range)."""
+    try:
+        field.run_validators(field.to_python(value))
+    except ValidationError:
+        return False
+    return True
+
+
+class ReadableKeysSelect(ReadableKeysMixin, AutocompleteSelect):
+    pass
+
+
+class ReadableKeysSelectMultiple(ReadableKeysMixin, AutocompleteSelectMultiple):
+    pass
+
+
+class ReadableKeysAdminMixin:
+    """Autocomplete fields with the widgets of ``ReadableKeysMixin``."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = ReadableKeysSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = ReadableKeysSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class AnjuModelAdmin(ReadableKeysAdminMixin, ChangeHistoryMixin, admin.ModelAdmin):
     """The base of Anju's model admins."""
 
     list_per_page = 50
@@ -206,6 +258,27 @@ class AnjuInlineFormSet(BaseInlineFormSet):
             if not (self.can_delete and self._should_delete_form(form))
         ]
 
+    def validate_unique(self):
+        """Django checks the rows for duplicates among themselves, and leaves the parent out of
+        each row's own checks against the database (the parent may not exist yet): a new row
+        repeating a stored row the page did not show (added meanwhile, in another tab) would
+        fail at the save, a server error. Check new rows against the stored ones too."""
+        super().validate_unique()
+        constraints = [
+            constraint
+            for constraint in self.model._meta.total_unique_constraints
+            if self.fk.name in constraint.fields
+        ]
+        for form in self.kept_forms():
+            if not form.instance._state.adding or form.errors:
+                continue
+            exclude = {f.name for f in self.model._meta.fields if f.name not in form.fields}
+            for constraint in constraints:
+                try:
+                    constraint.validate(self.model, form.instance, exclude=exclude)
+                except ValidationError as error:
+                    form.add_error(None, error)
+
     def clean(self):
         super().clean()
         if not any(form.errors for form in self.forms):
@@ -215,7 +288,7 @@ class AnjuInlineFormSet(BaseInlineFormSet):
         pass
 
 
-class AnjuTabularInline(admin.TabularInline):
+class AnjuTabularInline(ReadableKeysAdminMixin, admin.TabularInline):
     formset = AnjuInlineFormSet
 
 

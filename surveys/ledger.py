@@ -51,6 +51,9 @@ Category = ResidentRequest.Category
 
 #: The channels staff enter requests from; requests by link come from the household itself.
 STAFF_CHANNELS = (Channel.BOX, Channel.HOTLINE, Channel.BOOK)
+#: A household's request repeating one it sent within this time (a second tap on "send", the
+#: form sent again from the browser's history) is that request, not a new one.
+REPEAT_WINDOW = datetime.timedelta(hours=1)
 
 
 class RequestRefused(Refused):
@@ -217,14 +220,18 @@ def submit_request(
     photo=None,
 ) -> ResidentRequest:
     """A household sends an opinion, suggestion or complaint from its own link; due
-    ``ANJU_REQUEST_DUE_DAYS`` days from today."""
+    ``ANJU_REQUEST_DUE_DAYS`` days from today. The same words sent again within
+    ``REPEAT_WINDOW`` (without a photo the first lacked) return the request recorded then."""
     reasons = _text_refusals(text)
     if category not in Category.values:
         reasons.append(_("Choose whether this is an opinion, a suggestion or a complaint."))
     if reasons:
         raise RequestRefused(reasons)
-    stored_photo = _safe_photo(photo)
     now = timezone.now()
+    repeated = _repeated_request(household, text=text.strip(), category=category, since=now)
+    if repeated is not None and (photo is None or repeated.photo):
+        return repeated
+    stored_photo = _safe_photo(photo)
     with transaction.atomic():
         return _create(
             {
@@ -240,6 +247,20 @@ def submit_request(
             needs,
             None,
         )
+
+
+def _repeated_request(household, *, text, category, since) -> ResidentRequest | None:
+    """The household's request of the same words sent within ``REPEAT_WINDOW`` of ``since``."""
+    return (
+        household.requests.filter(
+            channel=Channel.LINK,
+            category=category,
+            text=text,
+            received_at__gte=since - REPEAT_WINDOW,
+        )
+        .order_by("-received_at")
+        .first()
+    )
 
 
 def _step(resident_request, *, by, refusals, change) -> ResidentRequest:

@@ -256,6 +256,11 @@ def submit_objection(
         reasons = _link_refusals(locked, household, text, today)
         if reasons:
             raise ObjectionRefused(reasons)
+        # The same words sent again (a second tap, the form sent again from the browser's
+        # history) are the objection already received.
+        repeated = locked.objections.filter(household=household, text=text.strip()).first()
+        if repeated is not None:
+            return repeated
         objection = Objection(
             notice=locked,
             household=household,
