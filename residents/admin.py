@@ -6,6 +6,7 @@ in the choices of a form and in exports. Phone and ID numbers are shown masked u
 holds ``residents.view_personal_data``, and cannot be searched for without it.
 """
 
+import datetime
 import functools
 import hashlib
 from collections import Counter, defaultdict
@@ -18,6 +19,7 @@ from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectM
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone, translation
 from django.utils.text import capfirst, get_text_list
@@ -156,7 +158,35 @@ class ReadableKeysAdminMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class AnjuModelAdmin(ReadableKeysAdminMixin, ChangeHistoryMixin, admin.ModelAdmin):
+#: The dates a record of the programme may carry: a typo such as 0206 for 2026 is refused with
+#: a clear message instead of being kept (or overflowing a database's date type).
+PLAUSIBLE_DATES = (datetime.date(2000, 1, 1), datetime.date(2099, 12, 31))
+
+
+def validate_plausible_date(value):
+    day = value.date() if isinstance(value, datetime.datetime) else value
+    first, last = PLAUSIBLE_DATES
+    if not first <= day <= last:
+        raise ValidationError(
+            _("Enter a date between %(first)s and %(last)s."),
+            code="implausible_date",
+            params={"first": first.isoformat(), "last": last.isoformat()},
+        )
+
+
+class PlausibleDatesAdminMixin:
+    """Every date (and date and time) typed in an admin form lies within ``PLAUSIBLE_DATES``."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(db_field, models.DateField) and formfield is not None:
+            formfield.validators = [*formfield.validators, validate_plausible_date]
+        return formfield
+
+
+class AnjuModelAdmin(
+    PlausibleDatesAdminMixin, ReadableKeysAdminMixin, ChangeHistoryMixin, admin.ModelAdmin
+):
     """The base of Anju's model admins."""
 
     list_per_page = 50
@@ -288,7 +318,7 @@ class AnjuInlineFormSet(BaseInlineFormSet):
         pass
 
 
-class AnjuTabularInline(ReadableKeysAdminMixin, admin.TabularInline):
+class AnjuTabularInline(PlausibleDatesAdminMixin, ReadableKeysAdminMixin, admin.TabularInline):
     formset = AnjuInlineFormSet
 
 

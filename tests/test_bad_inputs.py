@@ -28,7 +28,8 @@ The catalogue, and where each kind of bad input is tested:
   (``test_acceptance_resident.py``, ``test_governance_evaluation.py``).
 - **Expired or revoked household links**: a link replaced by a new card, on every form
   (here); a revoked link (``test_resident_pages.py::test_a_revoked_token_cannot_post``).
-- **Dates out of range**: years 0001 and 9999, 10000, 2026-02-30 in an admin form.
+- **Dates out of range**: years 0001, 1999, 9999 and 10000, 2026-02-30 in an admin form
+  (every date of an admin form lies between 2000 and 2099).
 """
 
 import io
@@ -297,6 +298,8 @@ def test_a_replaced_link_cannot_post_on_any_form(client, home, page):
         ("2026-02-30", "输入一个有效的日期"),
         ("10000-01-01", "输入一个有效的日期"),
         ("9999-12-31", "走访日期不能晚于今天"),
+        ("0001-01-01", "请输入 2000-01-01 至 2099-12-31 之间的日期"),
+        ("1999-12-31", "请输入 2000-01-01 至 2099-12-31 之间的日期"),
     ],
 )
 def test_a_visit_dated_out_of_range_is_refused(office, registers, day, message):
