@@ -192,8 +192,15 @@ class ImportJobAdmin(admin.ModelAdmin):
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
 
+    def _job(self, request, pk):
+        """The job ``pk`` for a user who may read jobs (the pages below replace the admin's
+        own, so they check the permission themselves)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(self.get_queryset(request), pk=pk)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        job = get_object_or_404(self.get_queryset(request), pk=object_id)
+        job = self._job(request, object_id)
         if job.phase == ImportJob.UNSENT and tasks.send(job.pk):  # the queue is back
             job.refresh_from_db()
         kind_class = KINDS.get(job.kind)
@@ -240,7 +247,7 @@ class ImportJobAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:imports_importjob_change", args=[pk]))
 
     def report_view(self, request, pk):
-        job = get_object_or_404(self.get_queryset(request), pk=pk)
+        job = self._job(request, pk)
         if not job.report:
             raise Http404
         return FileResponse(
