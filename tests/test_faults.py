@@ -11,7 +11,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache
 from django.urls import reverse
-from django.utils import translation
 from redis.exceptions import RedisError
 
 from acceptance.models import SatisfactionAnswer
@@ -128,9 +127,8 @@ def test_an_import_uploaded_with_the_queue_down_is_kept_and_sent_by_the_daily_ca
     job.refresh_from_db()
 
     assert (job.state, job.phase) == (ImportJob.State.CHECKING, ImportJob.UNSENT)
-    with translation.override("en"):
-        page = importer.get(reverse("admin:imports_importjob_change", args=[job.pk]))
-        assert "The task queue is unreachable: the file is kept" in page.content.decode()
+    page = importer.get(reverse("admin:imports_importjob_change", args=[job.pk]))
+    assert "任务队列暂时无法连接：文件已保存" in page.content.decode()
     assert ImportJob.objects.get(pk=job.pk).phase == ImportJob.UNSENT  # still down
 
     _point_broker(settings.CELERY_BROKER_URL, eager=True)  # Redis is back

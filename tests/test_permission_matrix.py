@@ -90,6 +90,7 @@ COMMUNITY_PATHS = {
 
 def _extra_rows(users):
     """Rows of the models the demo county leaves empty."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
     from django.contrib.admin.models import CHANGE, LogEntry
     from django.core.files.base import ContentFile
     from django_celery_beat.models import ClockedSchedule, IntervalSchedule, SolarSchedule
@@ -121,6 +122,9 @@ def _extra_rows(users):
             rows=1,
             personal_data=False,
         )
+    AccessAttempt.objects.create(username="clerk", ip_address="192.0.2.9", failures_since_start=2)
+    AccessLog.objects.create(username="clerk", ip_address="192.0.2.9")
+    AccessFailureLog.objects.create(username="clerk", ip_address="192.0.2.9", locked_out=False)
     CompanyDecision.objects.create(
         company=PropertyCompany.objects.first(),
         kind="blacklist",
@@ -338,6 +342,9 @@ ADMIN_MODELS = {
     "django_celery_beat.clockedschedule": ("v---", "----", "----", "----", "v---"),
     "django_celery_beat.solarschedule":  ("v---", "----", "----", "----", "v---"),
     "django_celery_beat.intervalschedule": ("v---", "----", "----", "----", "v---"),
+    "axes.accessattempt":                ("v--d", "----", "----", "----", "v---"),
+    "axes.accesslog":                    ("v---", "----", "----", "----", "v---"),
+    "axes.accessfailurelog":             ("v---", "----", "----", "----", "v---"),
     "residents.region":                  ("vacd", "v---", "v---", "v---", "v---"),
     "residents.neighbourhood":           ("vacd", "vac-", "v---", "v---", "v---"),
     "residents.building":                ("vacd", "vacd", "v---", "v---", "v---"),
