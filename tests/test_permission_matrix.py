@@ -6,6 +6,11 @@ The expectations are written out below, by hand: ``ADMIN_MODELS`` says what each
 may do with each model in the admin, ``SITE`` what every other page answers. A URL pattern or
 admin model without a row fails ``test_every_url_and_admin_model_has_a_row``.
 
+Community staff's scope is tried on every door of every model they may read whose rows belong
+to a community: the list, each row by its URL (own and another community's), the export and
+every autocomplete field offering such rows; ``test_scoping_doors`` adds the actions and the
+import.
+
 The world is the demo county, loaded once for the module inside a transaction rolled back at
 its end.
 """
@@ -15,6 +20,7 @@ from io import StringIO
 from types import SimpleNamespace
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.core.cache import cache
@@ -27,6 +33,7 @@ from residents.roles import Role
 
 from .conftest import make_user
 from .factories import VisitTeamFactory
+from .formdata import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -668,3 +675,69 @@ def test_every_row_names_a_page_that_exists():
     ]
     stale += [label for label in ADMIN_MODELS if label not in registered]
     assert not stale, "Rows of the permission matrix for no page:\n" + "\n".join(stale)
+
+
+# --- Community staff's scope on the doors of every model they may see --------------------------
+
+#: The models community staff may read whose rows belong to a community.
+SCOPED = [
+    label
+    for label, path in COMMUNITY_PATHS.items()
+    if "v" in ADMIN_MODELS[label][STAFF.index("community")]
+]
+
+
+def _own_pks(w, label):
+    rows = apps.get_model(label)._default_manager.filter(**{COMMUNITY_PATHS[label]: w.own})
+    return set(rows.values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("label", SCOPED)
+def test_community_staff_lists_and_exports_hold_only_their_community(client, world, label):
+    client.force_login(world.users["community"])
+    app_label, model_name = label.split(".")
+    response = client.get(reverse(f"admin:{app_label}_{model_name}_changelist"))
+    assert response.status_code == 200
+    listed = set(response.context["cl"].queryset.values_list("pk", flat=True))
+    own = _own_pks(world, label)
+    assert listed <= own, f"{label}: rows of another community listed"
+    if listed != own:  # a list may leave out rows of its own (closed ones), never add others
+        assert response.context["cl"].full_result_count <= len(own)
+    try:
+        export_url = reverse(f"admin:{app_label}_{model_name}_export")
+    except NoReverseMatch:
+        return
+    from imports.models import ExportLog
+
+    before = ExportLog.objects.count()
+    # The export form as a browser sends it: its first format, every field ticked.
+    data = form_data(client.get(export_url).content.decode(), format="0")
+    response = client.post(export_url, data)
+    assert response.status_code == 200 and ExportLog.objects.count() == before + 1, label
+    assert ExportLog.objects.latest("pk").rows == len(listed), label
+
+
+def _autocomplete_doors():
+    """(source model, field) of every autocomplete field that offers rows of a scoped model."""
+    for model, model_admin in admin.site._registry.items():
+        for name in model_admin.autocomplete_fields:
+            target = model._meta.get_field(name).related_model._meta.label_lower
+            if target in SCOPED:
+                yield model._meta.label_lower, name, target
+
+
+@pytest.mark.parametrize(("source", "field", "target"), list(_autocomplete_doors()))
+def test_community_staff_autocomplete_offers_only_their_community(
+    client, world, source, field, target
+):
+    client.force_login(world.users["community"])
+    app_label, model_name = source.split(".")
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": app_label, "model_name": model_name, "field_name": field, "term": ""},
+    )
+    if response.status_code == 403:  # the field's form is not theirs to fill
+        pytest.skip(f"{source}.{field}: community staff may not fill it")
+    assert response.status_code == 200
+    offered = {int(result["id"]) for result in response.json()["results"]}
+    assert offered <= _own_pks(world, target), f"{source}.{field} offers another community"
