@@ -42,6 +42,7 @@ from simple_history.utils import bulk_update_with_history
 
 from projects.models import Project, TaskItem
 from projects.services import Refused, say
+from residents.auth import PERMISSIONS_BACKEND
 
 from .models import Dispatch, DispatchLine, JobRun
 from .periods import Month
@@ -406,7 +407,9 @@ def staff_by_community(communities, permission: str) -> dict[int, set[int]]:
     found = defaultdict(set)
     rows = (
         get_user_model()
-        .objects.with_perm(permission, is_active=True, include_superusers=False)
+        .objects.with_perm(
+            permission, is_active=True, include_superusers=False, backend=PERMISSIONS_BACKEND
+        )
         .filter(staff_profile__communities__in=list(communities))
         .values_list("staff_profile__communities", "pk")
     )

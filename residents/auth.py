@@ -10,3 +10,8 @@ class ModelBackend(backends.ModelBackend):
         if password == settings.DEMO_PASSWORD and not settings.ANJU_DEMO:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+#: The backend that holds the permissions. django-axes, listed before it, only refuses locked-out
+#: logins; ``User.objects.with_perm`` needs the backend named whenever several are configured.
+PERMISSIONS_BACKEND = "residents.auth.ModelBackend"

@@ -41,6 +41,7 @@ from residents.admin import (
     CommunityListFilter,
     ScopedModelAdmin,
 )
+from residents.auth import PERMISSIONS_BACKEND
 from residents.scoping import sees_every_neighbourhood
 
 from .. import inspections
@@ -231,7 +232,12 @@ class InspectionAdmin(ScopedHistoryAdmin, ScopedModelAdmin):
             # The accounts that inspect (the inspectors, and the county office).
             kwargs["queryset"] = (
                 get_user_model()
-                .objects.with_perm("cycle.add_inspection", is_active=True, include_superusers=False)
+                .objects.with_perm(
+                    "cycle.add_inspection",
+                    is_active=True,
+                    include_superusers=False,
+                    backend=PERMISSIONS_BACKEND,
+                )
                 .order_by("username")
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -33,6 +33,7 @@ from projects.admin.history import ScopedHistoryAdmin
 from projects.admin.steps import report_step
 from projects.images import process_upload
 from residents.admin import CommunityListFilter, ScopedModelAdmin
+from residents.auth import PERMISSIONS_BACKEND
 
 from .. import ledger
 from ..models import ResidentRequest
@@ -337,7 +338,10 @@ class ResidentRequestAdmin(HouseholdColumnMixin, ScopedHistoryAdmin, ScopedModel
             kwargs["queryset"] = (
                 get_user_model()
                 .objects.with_perm(
-                    "surveys.change_residentrequest", is_active=True, include_superusers=False
+                    "surveys.change_residentrequest",
+                    is_active=True,
+                    include_superusers=False,
+                    backend=PERMISSIONS_BACKEND,
                 )
                 .order_by("username")
             )
