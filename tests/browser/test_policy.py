@@ -26,8 +26,8 @@ def test_an_inline_handler_is_refused_and_the_watch_reports_it(pages):
     page.locator("#inline").click()
     assert page.evaluate("document.body.dataset.ran") is None
     # An uncaught error in a script of the page.
-    page.evaluate("setTimeout(() => { throw new Error('a broken page script'); })")
-    page.wait_for_function("true")  # one more round trip, after the timer
+    with page.expect_event("pageerror"):
+        page.evaluate("setTimeout(() => { throw new Error('a broken page script'); })")
 
     problems = pages.unexpected_problems()
     assert [problem.kind for problem in problems] == ["csp", "error"], problems

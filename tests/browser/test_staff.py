@@ -1,7 +1,8 @@
 """The county office at a desk, in the admin: logging in with a real password, importing a
 household workbook (upload, check, confirmation), approving a project whose consultation is
 complete from the list's action bar, being told why one whose consultation is not complete
-cannot be approved, and exporting the household register.
+cannot be approved, exporting the household register; and the login paused after five wrong
+passwords.
 
 The admin pages visited here run the admin's own scripts (the action bar's counter, the date
 picker, the autocomplete selects) and django-import-export's: the watch of ``conftest.Pages``
@@ -142,7 +143,7 @@ def test_the_county_office_imports_households_and_approves_a_consulted_project(
         unready.neighbourhood.name
     )
     option = page.locator(".select2-results__option", has_text=unready.neighbourhood.name)
-    assert option.first.is_visible()
+    option.first.wait_for()  # the server's answer, shown by the autocomplete's script
     page.keyboard.press("Escape")
     shoot(page, "desktop-not-ready")
 
@@ -194,3 +195,31 @@ def test_select_all_of_the_household_export_works_without_its_inline_handler(
     assert download.value.suggested_filename.endswith(".xlsx")
     log = ExportLog.objects.get()
     assert (log.user, log.model, log.rows) == (office, "residents.household", 3)
+
+
+def test_five_wrong_passwords_pause_the_login_even_with_the_right_one(pages, shoot, office):
+    page = pages.open("desktop")
+    visit(page, "/admin/login/")
+    for attempt in range(5):
+        page.locator("#id_username").fill(office.username)
+        page.locator("#id_password").fill(f"Taoyuan-wrong-{attempt:04}")
+        with page.expect_navigation() as navigation:
+            page.locator("#login-form [type=submit]").click()
+        if attempt < 4:
+            assert navigation.value.status == 200
+            assert page.locator(".errornote").is_visible()
+
+    # The fifth failure paused the account from this address: the right password is refused.
+    paused = in_chinese("Login paused")
+    assert navigation.value.status == 429
+    assert page.locator("h1").inner_text() == paused
+    visit(page, "/admin/login/")
+    page.locator("#id_username").fill(office.username)
+    page.locator("#id_password").fill(PASSWORD)
+    with page.expect_navigation() as navigation:
+        page.locator("#login-form [type=submit]").click()
+    assert navigation.value.status == 429
+    assert page.locator("h1").inner_text() == paused
+    shoot(page, "desktop")
+    visit(page, "/admin/")
+    assert "/admin/login/" in page.url  # not logged in
