@@ -12,6 +12,11 @@ need no browser). What they need and how they behave:
   localhost), so every test is transactional: the data must be committed for the server's
   thread to see it. ``serialized_rollback`` puts back what the migrations installed (roles,
   the catalogue of kinds of work, the ranking criteria) after each test's flush.
+- **SQLite:** without ``DATABASE_URL`` the test database is a file (``var/test-browser.sqlite3``,
+  removed after the run) rather than Django's in-memory one. The live server answers requests
+  in threads, and the page's own requests (an autocomplete's, the favicon) overlap the next
+  one; a shared in-memory SQLite database refuses a second transaction at once ("database
+  table is locked"), where a file waits for it as the site's SQLite settings ask.
 - **Django and Playwright's sync API:** Playwright runs an asyncio event loop in this thread,
   and Django then refuses database access "from an async context" in the test's own code
   (fixtures, factories, ``seed_demo``). ``DJANGO_ALLOW_ASYNC_UNSAFE`` turns that guard off for
@@ -93,6 +98,16 @@ def pytest_runtest_call(item):
         problems = pages.unexpected_problems()
         assert not problems, "the pages met problems:\n" + "\n".join(map(str, problems))
     return result
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On SQLite, a test database in a file: see the module's docstring."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(ROOT / "var" / "test-browser.sqlite3")
 
 
 # --- The browser -----------------------------------------------------------------------------

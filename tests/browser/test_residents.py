@@ -23,6 +23,14 @@ from .conftest import assert_fits_the_width, visit
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
+#: The household's satisfaction answer: each question of the survey, and the level chosen.
+ANSWER = {
+    "overall": "satisfied",
+    "content": "satisfied",
+    "process": "basically_satisfied",
+    "long_term": "satisfied",
+}
+
 
 @pytest.fixture
 def project(registers):
@@ -117,12 +125,7 @@ def test_a_resident_sends_an_opinion_and_later_answers_the_satisfaction_survey_o
     assert page.url.endswith(f"{household_link}satisfaction/")
     assert page.locator(".household-address").inner_text() == registers.a.household.address
     survey = page.locator("#satisfaction form")
-    for field, level in (
-        ("overall", "satisfied"),
-        ("content", "satisfied"),
-        ("process", "basically_satisfied"),
-        ("long_term", "satisfied"),
-    ):
+    for field, level in ANSWER.items():
         survey.locator(f"input[name={field}][value={level}]").check()
     survey.locator("textarea[name=comment]").fill("电梯很好用")
     assert_fits_the_width(page)
@@ -145,12 +148,7 @@ def test_a_resident_sends_an_opinion_and_later_answers_the_satisfaction_survey_o
     answer = SatisfactionAnswer.objects.get()
     assert answer.respondent.household == registers.a.household
     assert answer.survey_round.project == project
-    assert (answer.overall, answer.content, answer.process, answer.long_term) == (
-        "satisfied",
-        "satisfied",
-        "basically_satisfied",
-        "satisfied",
-    )
+    assert {field: getattr(answer, field) for field in ANSWER} == ANSWER
     assert answer.comment == "电梯很好用"
     assert Respondent.objects.get(household=registers.a.household).channel == (
         Respondent.Channel.LINK
