@@ -12,10 +12,19 @@ need no browser). What they need and how they behave:
   localhost), so every test is transactional: the data must be committed for the server's
   thread to see it. ``serialized_rollback`` puts back what the migrations installed (roles,
   the catalogue of kinds of work, the ranking criteria) after each test's flush.
+- **SQLite:** without ``DATABASE_URL`` the test database is a file (``var/test-browser.sqlite3``,
+  removed after the run) rather than Django's in-memory one. The live server answers requests
+  in threads, and the page's own requests (an autocomplete's, the favicon) overlap the next
+  one; a shared in-memory SQLite database refuses a second transaction at once ("database
+  table is locked"), where a file waits for it as the site's SQLite settings ask.
 - **Django and Playwright's sync API:** Playwright runs an asyncio event loop in this thread,
   and Django then refuses database access "from an async context" in the test's own code
   (fixtures, factories, ``seed_demo``). ``DJANGO_ALLOW_ASYNC_UNSAFE`` turns that guard off for
   the test process only: the standard workaround for tests, never set for the site itself.
+- **The Content Security Policy** (``CONTENT_SECURITY_POLICY`` in config/settings.py) refuses
+  inline scripts. Every page a test opens is watched: a refusal Chromium reports on the console
+  ("Refused to …", "Content Security Policy") or an uncaught JavaScript error fails the test
+  that met it, unless the test named it beforehand with ``pages.allow(…)`` and a reason.
 - **Screenshots** go to ``var/artefacts/screenshots/<test name>-<viewport>.png`` (git-ignored;
   CI leaves them there), one per page and viewport a test looks at, and a ``-failed`` one of
   every page still open when a test fails.
@@ -24,7 +33,9 @@ need no browser). What they need and how they behave:
 import contextlib
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -77,6 +88,28 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A test that passed fails after all when a page it opened met a refusal of the Content
+    Security Policy or a JavaScript error it did not ``allow``."""
+    result = yield
+    pages = item.funcargs.get("pages")
+    if isinstance(pages, Pages):
+        problems = pages.unexpected_problems()
+        assert not problems, "the pages met problems:\n" + "\n".join(map(str, problems))
+    return result
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On SQLite, a test database in a file: see the module's docstring."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(ROOT / "var" / "test-browser.sqlite3")
+
+
 # --- The browser -----------------------------------------------------------------------------
 
 
@@ -108,15 +141,70 @@ def browser(chromium_path):
         chromium.close()
 
 
+@dataclass(frozen=True)
+class PageProblem:
+    """A refusal of the Content Security Policy, or a JavaScript error, on one page."""
+
+    url: str
+    kind: str  # "csp" or "error"
+    text: str
+
+    def __str__(self):
+        return f"{self.kind} at {self.url}: {self.text}"
+
+
+def is_policy_refusal(text: str) -> bool:
+    return "Content Security Policy" in text or text.startswith("Refused to")
+
+
 class Pages:
     """Opens pages of the live server at a named viewport, each in its own browser context
-    (its own cookies, so a login holds for that page only), and closes them after the test."""
+    (its own cookies, so a login holds for that page only), and closes them after the test.
+
+    Every page is watched for refusals of the Content Security Policy and uncaught JavaScript
+    errors (``problems``); the test fails on any it did not ``allow`` (see
+    ``pytest_runtest_call``)."""
 
     def __init__(self, browser, base_url: str, test_name: str):
         self.browser = browser
         self.base_url = base_url
         self.test_name = test_name
         self.opened = []  # (viewport name, context, page)
+        self.problems: list[PageProblem] = []
+        self.allowed: list[tuple[str, str]] = []  # (part of the path, part of the text)
+
+    def allow(self, *, path: str, text: str, reason: str):
+        """Let a problem whose page's path contains ``path`` and whose text contains ``text``
+        pass; ``reason`` says why it is harmless (and documents it where it is allowed)."""
+        assert reason.strip(), "say why the problem is harmless"
+        self.allowed.append((path, text))
+
+    def _watch(self, page):
+        def console(message):
+            if message.type == "error" and is_policy_refusal(message.text):
+                self.problems.append(PageProblem(page.url, "csp", message.text))
+
+        def page_error(error):
+            self.problems.append(PageProblem(page.url, "error", str(error)))
+
+        page.on("console", console)
+        page.on("pageerror", page_error)
+
+    def unexpected_problems(self) -> list[PageProblem]:
+        """The problems met so far that no ``allow`` covers (after the browser's pending
+        events are read, so that a refusal on the last page is not missed)."""
+        for _viewport, _context, page in self.opened:
+            if not page.is_closed():
+                with contextlib.suppress(Exception):
+                    page.evaluate("0")  # a round trip: the console events before it arrive
+        return [
+            problem
+            for problem in self.problems
+            if not any(
+                path in urlsplit(problem.url).path and text in problem.text
+                for path, text in self.allowed
+            )
+        ]
 
     def open(self, viewport: str):
         context = self.browser.new_context(
@@ -127,6 +215,7 @@ class Pages:
         )
         context.set_default_timeout(TIMEOUT_MS)
         page = context.new_page()
+        self._watch(page)
         self.opened.append((viewport, context, page))
         return page
 
