@@ -680,7 +680,7 @@ def test_every_row_names_a_page_that_exists():
 # --- Community staff's scope on the doors of every model they may see --------------------------
 
 #: The models community staff may read whose rows belong to a community.
-SCOPED = [
+COMMUNITY_READS = [
     label
     for label, path in COMMUNITY_PATHS.items()
     if "v" in ADMIN_MODELS[label][STAFF.index("community")]
@@ -692,7 +692,7 @@ def _own_pks(w, label):
     return set(rows.values_list("pk", flat=True))
 
 
-@pytest.mark.parametrize("label", SCOPED)
+@pytest.mark.parametrize("label", COMMUNITY_READS)
 def test_community_staff_lists_and_exports_hold_only_their_community(client, world, label):
     client.force_login(world.users["community"])
     app_label, model_name = label.split(".")
@@ -722,7 +722,7 @@ def _autocomplete_doors():
     for model, model_admin in admin.site._registry.items():
         for name in model_admin.autocomplete_fields:
             target = model._meta.get_field(name).related_model._meta.label_lower
-            if target in SCOPED:
+            if target in COMMUNITY_READS:
                 yield model._meta.label_lower, name, target
 
 

@@ -30,6 +30,7 @@ from residents.roles import ADMIN_ROLES, Role
 from residents.validators import validate_id_number, validate_phone
 
 from .factories import UserFactory
+from .test_settings import login_request
 
 DEMO_ACCOUNTS = {
     "office": Role.OFFICE,
@@ -304,7 +305,10 @@ def test_demo_accounts_cannot_log_in_with_the_demo_password_when_demo_mode_is_of
     User = get_user_model()
     for username in DEMO_ACCOUNTS:
         assert not User.objects.get(username=username).has_usable_password()
-        assert authenticate(username=username, password=settings.DEMO_PASSWORD) is None
+        assert (
+            authenticate(login_request(), username=username, password=settings.DEMO_PASSWORD)
+            is None
+        )
     assert output.count("(no password: ANJU_DEMO is off)") == len(DEMO_ACCOUNTS)
     assert "anju-demo" not in output
 
@@ -313,7 +317,7 @@ def test_demo_accounts_log_in_with_the_demo_password_in_demo_mode(settings, db):
     settings.ANJU_DEMO = True
     output = seed()
     for username in DEMO_ACCOUNTS:
-        user = authenticate(username=username, password="anju-demo")
+        user = authenticate(login_request(), username=username, password="anju-demo")
         assert user is not None and user.username == username
     assert output.count("anju-demo") == len(DEMO_ACCOUNTS)
 
@@ -326,9 +330,11 @@ def test_turning_demo_mode_off_takes_the_demo_password_away_but_keeps_an_own_one
     office.save()
     settings.ANJU_DEMO = False
     seed()
-    assert authenticate(username="office", password="a password of my own") == office
+    assert (
+        authenticate(login_request(), username="office", password="a password of my own") == office
+    )
     settings.ANJU_DEMO = True  # the backend would refuse it anyway; the hash must be gone too
-    assert authenticate(username="leader", password="anju-demo") is None
+    assert authenticate(login_request(), username="leader", password="anju-demo") is None
     assert not get_user_model().objects.get(username="leader").has_usable_password()
 
 
