@@ -50,7 +50,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_celery_beat",
-    "axes",
+    "config.third_party.LoginRecordsConfig",  # django-axes, named in Chinese
     "import_export",
     "simple_history",
     "config",

@@ -307,3 +307,12 @@ def test_the_daily_run_forgets_staff_logins_older_than_their_keeping_time(settin
     assert daily()["logins_forgotten"] == 1
     ages = [(now - time).days for time in AccessLog.objects.values_list("attempt_time", flat=True)]
     assert sorted(ages) == [1, 179]
+
+
+@pytest.mark.django_db
+def test_the_county_office_reads_the_login_records_in_chinese(client):
+    client.force_login(make_user(Role.OFFICE))
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "登录记录" in page and "登录失败记录" in page and "登录日志" in page
+    page = client.get(reverse("admin:axes_accessattempt_changelist")).content.decode()
+    assert "尝试时间" in page and "网络地址" in page
