@@ -314,5 +314,6 @@ def test_the_county_office_reads_the_login_records_in_chinese(client):
     client.force_login(make_user(Role.OFFICE))
     page = client.get(reverse("admin:index")).content.decode()
     assert "登录记录" in page and "登录失败记录" in page and "登录日志" in page
+    AccessAttempt.objects.create(username="clerk", ip_address="192.0.2.9", failures_since_start=5)
     page = client.get(reverse("admin:axes_accessattempt_changelist")).content.decode()
-    assert "尝试时间" in page and "网络地址" in page
+    assert "尝试时间" in page and "网络地址" in page and "已暂停登录" in page
