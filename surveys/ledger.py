@@ -227,12 +227,15 @@ def submit_request(
         reasons.append(_("Choose whether this is an opinion, a suggestion or a complaint."))
     if reasons:
         raise RequestRefused(reasons)
-    now = timezone.now()
-    repeated = _repeated_request(household, text=text.strip(), category=category, since=now)
-    if repeated is not None and (photo is None or repeated.photo):
-        return repeated
     stored_photo = _safe_photo(photo)
     with transaction.atomic():
+        # The household's row locked: the same words sent twice at the same moment (two
+        # taps) wait for each other, and the second finds the first.
+        list(Household.objects.select_for_update().filter(pk=household.pk).values_list("pk"))
+        now = timezone.now()
+        repeated = _repeated_request(household, text=text.strip(), category=category, since=now)
+        if repeated is not None and (photo is None or repeated.photo):
+            return repeated  # the re-encoded photo, not yet stored, is dropped
         return _create(
             {
                 "channel": Channel.LINK,

@@ -206,3 +206,23 @@ def test_two_staff_saving_one_project_at_once_keep_one_change_and_are_told(consu
     saved = forms[[r.status_code for r in responses].index(302)]
     assert STALE in next(r for r in responses if r.status_code == 200).content.decode()
     assert Project.objects.get(pk=project.pk).summary == saved["summary"]
+
+
+# --- The same opinion sent twice at once ----------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_opinion_sent_twice_at_once_is_recorded_once(registers):
+    from surveys import ledger
+    from surveys.models import ResidentRequest
+
+    household = registers.a.household
+
+    def send():
+        return ledger.submit_request(household, text="楼道灯坏了", category="opinion").pk
+
+    first, second = at_once(send, send)
+
+    assert first == second  # both taps answered with the one request
+    assert ResidentRequest.objects.filter(household=household).count() == 1
