@@ -198,7 +198,7 @@ PAGES = {
     "set_language": lambda w: reverse("set_language"),
     "projects:notice_index": lambda w: reverse("projects:notice_index"),
     "projects:notice_detail": lambda w: reverse(
-        "projects:notice_detail", args=[_own(w, "surveys.publicnotice").pk]
+        "projects:notice_detail", args=[_own(w, "surveys.publicnotice").project_id]
     ),
     "cycle:bulletin_list": lambda w: reverse("cycle:bulletin_list"),
     "cycle:bulletin_detail": lambda w: reverse("cycle:bulletin_detail", args=[_bulletin(w)]),
