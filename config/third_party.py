@@ -1,8 +1,9 @@
 """What Anju's staff see of the packages it uses, in Chinese.
 
-django-axes (the login lockout) has no Simplified Chinese catalogue: its app gets a name here,
-and the words of its admin pages are marked below so that ``make messages`` keeps them in
-Anju's catalogue, which Django reads before any package's.
+django-axes (the login lockout) has no Simplified Chinese catalogue and django-import-export's
+lacks a few words: the app gets a name here, and the words of their admin pages are marked
+below so that ``make messages`` keeps them in Anju's catalogue, which Django reads before any
+package's.
 """
 
 from axes.apps import AppConfig as AxesAppConfig
@@ -13,6 +14,11 @@ from django.utils.translation import gettext_noop
 class LoginRecordsConfig(AxesAppConfig):
     verbose_name = _("Login records")
 
+
+#: django-import-export's words that its Chinese catalogue leaves untranslated.
+IMPORT_EXPORT_WORDS = [
+    gettext_noop('Select at least 1 field for "%(resource_name)s" to export'),
+]
 
 AXES_WORDS = [
     gettext_noop("access attempt"),

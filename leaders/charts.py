@@ -44,11 +44,14 @@ def _config(chart_class, title: str, **options):
 CONFIG_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL)
 
 
-def render(chart) -> str:
+def render(chart, name: str) -> str:
     """The chart as inline SVG markup: no XML declaration and no script at all, so it reads
-    under a Content Security Policy that allows no inline script."""
+    under a Content Security Policy that allows no inline script. ``name`` is its accessible
+    name (a chart without a title of its own would be called "Pygal")."""
     # pygal writes the SVG with an XML library, which escapes every label and value.
-    return mark_safe(CONFIG_SCRIPT.sub("", chart.render(is_unicode=True)))  # nosec B308 B703
+    svg = CONFIG_SCRIPT.sub("", chart.render(is_unicode=True))
+    svg = svg.replace("<title>Pygal</title>", format_html("<title>{}</title>", name), 1)
+    return mark_safe(svg)  # nosec B308 B703
 
 
 def stages_chart(title: str, rows: list[tuple[str, int]]) -> str:
@@ -58,7 +61,7 @@ def stages_chart(title: str, rows: list[tuple[str, int]]) -> str:
     chart = _config(pygal.HorizontalBar, None, show_legend=False, truncate_label=-1)
     chart.x_labels = [label for label, _count in rows]
     chart.add(title, [count for _label, count in rows])
-    return render(chart)
+    return render(chart, title)
 
 
 def funds_chart(title: str, series: dict[str, list[float]], labels: list[str]) -> str:
@@ -76,7 +79,7 @@ def funds_chart(title: str, series: dict[str, list[float]], labels: list[str]) -
     chart.x_labels = labels
     for name, values in series.items():
         chart.add(name, values)
-    return render(chart)
+    return render(chart, title)
 
 
 #: The milestone timeline's geometry (SVG user units): labels on the left, the dates' track

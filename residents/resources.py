@@ -37,6 +37,11 @@ class UserAwareResource(resources.ModelResource):
     def export_field(self, field, instance, **kwargs):
         return spreadsheet_safe(super().export_field(field, instance, **kwargs))
 
+    @classmethod
+    def get_display_name(cls):
+        """The list's name (住户, 楼栋…) where the export form names its resource."""
+        return str(cls._meta.model._meta.verbose_name_plural)
+
 
 class NeighbourhoodResource(UserAwareResource):
     community = fields.Field(attribute="community__name", column_name=_("community"))

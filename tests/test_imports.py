@@ -811,3 +811,12 @@ def test_towns_and_communities_are_imported_under_their_parents(office, county):
         county,
     )
     assert upload(office, good, name="区划.xlsx", kind="regions").counts["unchanged"] == 2
+
+
+def test_an_export_without_fields_says_so_in_chinese_naming_the_list(office, registers):
+    response = office.post(
+        reverse("admin:residents_household_export"), {"format": "0", "resource": "0"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and not ExportLog.objects.exists()
+    assert "请至少选择一个要导出的“住户”字段" in page and "HouseholdResource" not in page

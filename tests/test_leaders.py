@@ -203,6 +203,10 @@ def test_charts_are_inline_svg_without_any_script_or_declaration():
     assert "<?xml" not in svg and "<script" not in svg
     assert "kozea.github.io" not in svg
     assert "施工中" in svg
+    # Named after what it shows, not after the library that drew it.
+    assert "<title>阶段</title>" in svg and "Pygal" not in svg
+    funds = charts.funds_chart("资金<到位>", {"计划": [1.0]}, ["县级"])
+    assert "<title>资金&lt;到位&gt;</title>" in funds and "Pygal" not in funds
 
 
 @pytest.fixture

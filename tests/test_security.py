@@ -317,3 +317,12 @@ def test_the_county_office_reads_the_login_records_in_chinese(client):
     AccessAttempt.objects.create(username="clerk", ip_address="192.0.2.9", failures_since_start=5)
     page = client.get(reverse("admin:axes_accessattempt_changelist")).content.decode()
     assert "尝试时间" in page and "网络地址" in page and "已暂停登录" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/login/", "/admin/login/"])
+def test_pages_name_anjus_own_icon(client, url):
+    from django.contrib.staticfiles import finders
+
+    assert 'rel="icon" href="/static/favicon.svg"' in client.get(url).content.decode()
+    assert finders.find("favicon.svg")
