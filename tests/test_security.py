@@ -317,6 +317,7 @@ def test_the_county_office_reads_the_login_records_in_chinese(client):
     AccessAttempt.objects.create(username="clerk", ip_address="192.0.2.9", failures_since_start=5)
     page = client.get(reverse("admin:axes_accessattempt_changelist")).content.decode()
     assert "尝试时间" in page and "网络地址" in page and "已暂停登录" in page
+    assert re.search(r'class="column-status">\s*<div class="text"><span>状态</span>', page)
 
 
 @pytest.mark.django_db
