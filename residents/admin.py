@@ -290,9 +290,12 @@ class AnjuInlineFormSet(BaseInlineFormSet):
 
     def validate_unique(self):
         """Django checks the rows for duplicates among themselves, and leaves the parent out of
-        each row's own checks against the database (the parent may not exist yet): a new row
-        repeating a stored row the page did not show (added meanwhile, in another tab) would
-        fail at the save, a server error. Check new rows against the stored ones too."""
+        each row's own checks against the database (the parent may not exist yet). Two cases
+        would then fail at the save, a server error: a new row repeating a stored row the page
+        did not show (added meanwhile, in another tab), and a changed row taking the stored
+        address of another row that leaves it in the same save (two rows swapping, or a row
+        moving into one being vacated: rows are saved one by one). Check every new or changed
+        row against the stored ones too."""
         super().validate_unique()
         constraints = [
             constraint
@@ -300,7 +303,8 @@ class AnjuInlineFormSet(BaseInlineFormSet):
             if self.fk.name in constraint.fields
         ]
         for form in self.kept_forms():
-            if not form.instance._state.adding or form.errors:
+            adding = form.instance._state.adding
+            if form.errors or not (adding or form.has_changed()):
                 continue
             exclude = {f.name for f in self.model._meta.fields if f.name not in form.fields}
             for constraint in constraints:
@@ -308,6 +312,13 @@ class AnjuInlineFormSet(BaseInlineFormSet):
                     constraint.validate(self.model, form.instance, exclude=exclude)
                 except ValidationError as error:
                     form.add_error(None, error)
+                    form.add_error(
+                        None,
+                        _(
+                            "If another row of this page is leaving this value, save that row "
+                            "first (moving it to a free one if need be), then this one."
+                        ),
+                    )
 
     def clean(self):
         super().clean()

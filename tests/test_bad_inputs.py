@@ -22,8 +22,8 @@ The catalogue, and where each kind of bad input is tested:
 - **Duplicate submissions**: an opinion or an objection sent twice is recorded once; a
   survey answered twice counts once
   (``test_acceptance_resident.py::test_answering_twice_counts_once_and_the_last_answer_counts``).
-- **Stale forms**: a household added meanwhile at the address an inline row adds, a record
-  deleted while its page was open (here); an objection to a replaced plan
+- **Stale forms**: a household added meanwhile at the address an inline row adds, two rows
+  taking each other's addresses in one save, a record deleted while its page was open (here); an objection to a replaced plan
   (``test_resident_pages.py``), an answer to a closed survey or evaluation
   (``test_acceptance_resident.py``, ``test_governance_evaluation.py``).
 - **Expired or revoked household links**: a link replaced by a new card, on every form
@@ -314,3 +314,24 @@ def test_a_visit_dated_out_of_range_is_refused(office, registers, day, message):
     response = office.post(url, data)
     assert response.status_code == 200 and message in page_text(response)
     assert not Visit.objects.exists()
+
+
+@pytest.mark.parametrize("swap", [True, False], ids=["swapped", "moved-into-a-vacated-room"])
+def test_inline_rows_taking_each_others_addresses_are_refused_not_failed(office, registers, swap):
+    """Two households recorded in each other's rooms, corrected in one save (or one moved
+    into the room another leaves): saved row by row, the first would meet the second's stored
+    address. Refused with what to do, nothing changed."""
+    building = registers.a.building
+    HouseholdFactory(building=building, unit=1, room="102", head_name="某乙")
+    url = reverse("admin:residents_building_change", args=[building.pk])
+    data = form_data(page_text(office.get(url)))
+    rooms = {key: value for key, value in data.items() if key.endswith("-room") and value}
+    assert sorted(rooms.values()) == ["101", "102"]  # and an empty row for a new household
+    first, second = sorted(rooms, key=rooms.get)
+    data[first] = "102"
+    data[second] = "101" if swap else "103"
+    before = list(Household.objects.values())
+    response = office.post(url, data)
+    assert response.status_code == 200
+    assert "请先保存那一行" in page_text(response)
+    assert list(Household.objects.values()) == before
