@@ -23,8 +23,9 @@ The catalogue, and where each kind of bad input is tested:
   survey answered twice counts once
   (``test_acceptance_resident.py::test_answering_twice_counts_once_and_the_last_answer_counts``).
 - **Stale forms**: a household added meanwhile at the address an inline row adds, two rows
-  taking each other's addresses in one save, a record deleted while its page was open (here); an objection to a replaced plan
-  (``test_resident_pages.py``), an answer to a closed survey or evaluation
+  taking each other's addresses in one save, a record deleted while its page was open (here);
+  an objection to a replaced plan (``test_resident_pages.py``), an answer to a closed survey
+  or evaluation
   (``test_acceptance_resident.py``, ``test_governance_evaluation.py``).
 - **Expired or revoked household links**: a link replaced by a new card, on every form
   (here); a revoked link (``test_resident_pages.py::test_a_revoked_token_cannot_post``).
