@@ -8,26 +8,24 @@ import time
 from bench.common import ROOT, Figure, database_url
 
 
-def run() -> list[Figure]:
+def _make_test(pytest_args: str, **options) -> tuple[float, subprocess.CompletedProcess]:
+    """``make test`` with ``pytest_args`` on the benchmark's database: seconds taken, result."""
     env = {**os.environ, "DATABASE_URL": database_url("tests")}
     started = time.monotonic()
-    subprocess.run(
-        ["make", "-s", "test", "PYTEST_ARGS=--create-db -q -p no:randomly --collect-only"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
-    floor = time.monotonic() - started
-    started = time.monotonic()
-    finished = subprocess.run(
-        ["make", "-s", "test", "PYTEST_ARGS=--create-db -q"],
+    result = subprocess.run(
+        ["make", "-s", "test", f"PYTEST_ARGS=--create-db -q {pytest_args}"],
         env=env,
         cwd=ROOT,
         capture_output=True,
         text=True,
+        **options,
     )
-    wall = time.monotonic() - started
+    return time.monotonic() - started, result
+
+
+def run() -> list[Figure]:
+    floor, _collected = _make_test("-p no:randomly --collect-only", check=True)
+    wall, finished = _make_test("")
     summary = (finished.stdout.strip().splitlines() or ["?"])[-1]
     return [
         Figure(

@@ -33,12 +33,11 @@ def send(task, *args) -> bool:
 
     Tasks run in-process (no broker configured) are not sent anywhere: what they raise is
     their own error, never an unreachable queue, and goes up to the caller."""
-    if task.app.conf.task_always_eager:
-        task.delay(*args)
-        return True
     try:
         task.delay(*args)
     except (OperationalError, RedisError, OSError) as error:
+        if task.app.conf.task_always_eager:
+            raise
         logger.warning("The task queue is unreachable, %s was not sent: %s", task.name, error)
         return False
     return True

@@ -72,15 +72,17 @@ def daily(period: str | None = None) -> dict:
     was down, and forget the staff logins older than their keeping time."""
     today = timezone.localdate()
     day = datetime.date.fromisoformat(period) if period else today
-    run = jobs.daily(day)
-    caught_up = jobs.catch_up(today) if day == today else []
-    imports_sent = import_tasks.send_unsent() if day == today else 0
-    return {
-        **_summary(run),
-        "caught_up": [f"{r.job} {r.period}" for r in caught_up],
-        "imports_sent": imports_sent,
-        "logins_forgotten": forget_old_logins() if day == today else 0,
+    summary = {
+        **_summary(jobs.daily(day)),
+        "caught_up": [],
+        "imports_sent": 0,
+        "logins_forgotten": 0,
     }
+    if day == today:  # what is done once a day, whichever day's flags were asked for
+        summary["caught_up"] = [f"{r.job} {r.period}" for r in jobs.catch_up(today)]
+        summary["imports_sent"] = import_tasks.send_unsent()
+        summary["logins_forgotten"] = forget_old_logins()
+    return summary
 
 
 @shared_task(name="cycle.refresh_figures", ignore_result=True)

@@ -18,7 +18,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone, translation
@@ -223,9 +223,12 @@ class StaleEditForm(forms.ModelForm):
     def _version(self) -> str:
         values = []
         for name in self.fields:
-            field = next((f for f in self._meta.model._meta.get_fields() if f.name == name), None)
-            if field is None or not field.concrete:
+            try:
+                field = self._meta.model._meta.get_field(name)
+            except FieldDoesNotExist:
                 continue  # a field of the form alone
+            if not field.concrete:
+                continue
             if field.many_to_many:
                 values.append(sorted(getattr(self.instance, name).values_list("pk", flat=True)))
             else:

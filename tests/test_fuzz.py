@@ -27,7 +27,6 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from acceptance import services as acceptance_services
 from governance import evaluation
 from projects.models import Project
 from residents.models import PropertyCompany
@@ -43,8 +42,9 @@ from .factories import (
     VisitFactory,
 )
 from .formdata import form_data
+from .test_acceptance_resident import completed, office, survey  # noqa: F401 (fixtures)
+from .test_bad_inputs import home  # noqa: F401 (a fixture)
 from .test_project_lifecycle import project_at
-from .test_resident_pages import post_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -155,15 +155,6 @@ def in_savepoint(test):
 # --- The household pages -------------------------------------------------------------------
 
 
-@pytest.fixture
-def home(registers):
-    """Household A with a link, its plan posted and open for objections."""
-    household = registers.a.household
-    token = links.issue_link(household)
-    notice = post_plan(registers.a.neighbourhood)
-    return SimpleNamespace(household=household, token=token, notice=notice)
-
-
 upload = st.one_of(
     st.none(),
     st.binary(max_size=2000).map(lambda data: SimpleUploadedFile("photo.jpg", data)),
@@ -172,7 +163,7 @@ upload = st.one_of(
 
 @fuzz(25)
 @given(changes=changes_to(["text", "category", "needs", "photo"]), photo=upload)
-def test_the_opinion_form_answers_any_post_with_a_page(client, home, changes, photo):
+def test_the_opinion_form_answers_any_post_with_a_page(client, home, changes, photo):  # noqa: F811
     @in_savepoint
     def example():
         data = post_data({"category": "opinion", "text": "楼道灯坏了"}, changes)
@@ -188,7 +179,7 @@ def test_the_opinion_form_answers_any_post_with_a_page(client, home, changes, ph
 
 @fuzz(25)
 @given(changes=changes_to(["text", "notice"]))
-def test_the_objection_form_answers_any_post_with_a_page(client, home, changes):
+def test_the_objection_form_answers_any_post_with_a_page(client, home, changes):  # noqa: F811
     @in_savepoint
     def example():
         before = snapshot()
@@ -198,25 +189,12 @@ def test_the_objection_form_answers_any_post_with_a_page(client, home, changes):
     example()
 
 
-@pytest.fixture
-def survey(registers, office_user):
-    """Household A on the roll of an open satisfaction survey, with a link."""
-    project = project_at(
-        Project.Status.COMPLETED,
-        by=office_user,
-        acceptance=False,
-        neighbourhood=registers.a.neighbourhood,
-    )
-    survey_round = acceptance_services.open_round(project, by=office_user)
-    return SimpleNamespace(round=survey_round, token=links.issue_link(registers.a.household))
-
-
 SATISFACTION = ["survey_round", "overall", "content", "process", "long_term", "comment"]
 
 
 @fuzz(25)
 @given(changes=changes_to(SATISFACTION))
-def test_the_satisfaction_survey_answers_any_post_with_a_page(client, survey, changes):
+def test_the_satisfaction_survey_answers_any_post_with_a_page(client, survey, changes):  # noqa: F811
     @in_savepoint
     def example():
         before = snapshot()
